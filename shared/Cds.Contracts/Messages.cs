@@ -1,0 +1,61 @@
+using MassTransit;
+
+namespace Cds.Contracts;
+
+/// <summary>Hooks the platform serves. The names are the CDS Hooks hook names.</summary>
+public static class HookNames
+{
+    public const string PatientView = "patient-view";
+    public const string OrderSelect = "order-select";
+    public const string OrderSign = "order-sign";
+}
+
+/// <summary>
+/// Hook path request (request/response over RabbitMQ with the service's deadline). Carries no tokens and no
+/// names: only ids, codes and values the rules need.
+/// </summary>
+[MessageUrn("cds:evaluate-hook:v1")]
+public sealed record EvaluateHook
+{
+    public required string Tenant { get; init; }
+    public required string HookInstance { get; init; }
+    public required string Hook { get; init; }
+    public required string ServiceId { get; init; }
+    public required string PatientId { get; init; }
+    public string? EncounterId { get; init; }
+    public string? UserId { get; init; }
+    /// <summary>What the request carried (prefetch) merged with the warm context; null when nothing was known.</summary>
+    public PatientContext? Context { get; init; }
+    public IReadOnlyList<DraftMedication> DraftMedications { get; init; } = [];
+    public required DateTimeOffset RequestedAt { get; init; }
+    /// <summary>When the hook answers Epic; enrichment may finish later and its result is kept for the next hook.</summary>
+    public required DateTimeOffset Deadline { get; init; }
+}
+
+[MessageUrn("cds:hook-evaluated:v1")]
+public sealed record HookEvaluated
+{
+    public required string Tenant { get; init; }
+    public required string HookInstance { get; init; }
+    public required string PatientId { get; init; }
+    public required IReadOnlyList<Card> Cards { get; init; }
+    public required IReadOnlyList<Finding> Findings { get; init; }
+    /// <summary>Rule set id and version, e.g. "drug-allergy@3".</summary>
+    public required IReadOnlyList<string> RuleVersions { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+}
+
+/// <summary>What a rule concluded, independent of how it is shown: the event store keeps it for audit.</summary>
+public sealed record Finding
+{
+    public required string RuleId { get; init; }
+    public required string RuleVersion { get; init; }
+    public required string TopicCode { get; init; }
+    public required string Indicator { get; init; }
+    public required string Summary { get; init; }
+    public required string CardUuid { get; init; }
+    /// <summary>Codes and values that triggered it (no names).</summary>
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+    /// <summary>The tenant's write-back policy may document this finding as a note.</summary>
+    public bool FlagForDocumentation { get; init; }
+}
