@@ -1,0 +1,21 @@
+using Cds.Enrichment;
+using Cds.Enrichment.Consumers;
+using Cds.Enrichment.Rules;
+using Cds.EventStore;
+using Cds.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults("cds-enrichment");
+builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
+builder.Services.AddCdsEventStore(builder.Configuration);
+builder.Services.AddHealthChecks().AddPostgresReadiness();
+builder.Services.AddSingleton(_ => RuleSetLoader.Load(Path.Combine(AppContext.BaseDirectory, "Rules", "data")));
+builder.Services.AddSingleton<EnrichmentMetrics>();
+builder.Services.AddSingleton(TimeProvider.System);
+
+var app = builder.Build();
+// Rules are validated at start-up: a bad rule file stops the host with every problem listed.
+app.Services.GetRequiredService<RuleSet>();
+app.MapDefaultEndpoints();
+app.Run();

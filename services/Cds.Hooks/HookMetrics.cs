@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Cds.Hooks;
+
+/// <summary>Meter "Cds.Hooks": hook latency by service, tenant and outcome; deadline misses; cards by indicator.</summary>
+public sealed class HookMetrics
+{
+    public const string Name = "Cds.Hooks";
+    public static readonly ActivitySource Activity = new(Name);
+
+    private readonly Histogram<double> _latency;
+    private readonly Counter<long> _deadlineMisses;
+    private readonly Counter<long> _cards;
+    private readonly Counter<long> _stripped;
+    private readonly Counter<long> _storeFailures;
+    private readonly Counter<long> _replays;
+
+    public HookMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(Name);
+        _latency = meter.CreateHistogram<double>("cds.hooks.latency", "ms", "Time from receipt to answer");
+        _deadlineMisses = meter.CreateCounter<long>("cds.hooks.deadline_misses", description: "Hooks answered without the live evaluation");
+        _cards = meter.CreateCounter<long>("cds.hooks.cards", description: "Cards returned, by indicator");
+        _stripped = meter.CreateCounter<long>("cds.hooks.stripped_requests", description: "Epic requests stripped for an endpoint URL mismatch");
+        _storeFailures = meter.CreateCounter<long>("cds.hooks.store_failures", description: "Hook events that could not be recorded");
+        _replays = meter.CreateCounter<long>("cds.hooks.replays", description: "Repeated hookInstance answered from the store");
+    }
+
+    public void Answered(string service, string tenant, string outcome, double ms) =>
+        _latency.Record(ms, new("service", service), new("tenant", tenant), new("outcome", outcome));
+
+    public void DeadlineMissed(string service, string tenant) => _deadlineMisses.Add(1, new("service", service), new("tenant", tenant));
+
+    public void Card(string service, string indicator) => _cards.Add(1, new("service", service), new("indicator", indicator));
+
+    public void Stripped(string tenant) => _stripped.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
+
+    public void StoreFailure(string what) => _storeFailures.Add(1, new KeyValuePair<string, object?>("event", what));
+
+    public void Replay(string service) => _replays.Add(1, new KeyValuePair<string, object?>("service", service));
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Cds.Contracts;
+using Cds.EventStore;
+using Cds.Hooks.HookServices;
+using Marten;
+using Marten.Exceptions;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Cds.Hooks;
+
+/// <summary>What a hook call asks for, once authenticated, parsed and validated. No tokens in here.</summary>
+public sealed record HookInvocation
+{
+    public required string Tenant { get; init; }
+    public required CdsService Service { get; init; }
+    public required string HookInstance { get; init; }
+    public required string PatientId { get; init; }
+    public string? EncounterId { get; init; }
+    public string? UserId { get; init; }
+    public PatientContext? Context { get; init; }
+    public IReadOnlyList<DraftMedication> DraftMedications { get; init; } = [];
+    public IReadOnlyList<string> PrefetchKeys { get; init; } = [];
+    public PrefetchResolved? Prefetch { get; init; }
+    public EpicRequestExtension? Epic { get; init; }
+    public bool Stripped { get; init; }
+}
+
+public sealed record HookAnswer(IReadOnlyList<Card> Cards, string Source, bool Replayed);
+
+/// <summary>
+/// The synchronous hook path: record the call, ask the enrichment service over the bus within the service's
+/// deadline, answer with what is ready (an empty list is a valid answer), record the answer.
+/// </summary>
+public sealed class HookPipeline(
+    IDocumentStore store,
+    IRequestClient<EvaluateHook> enrichment,
+    IOptions<HookOptions> options,
+    HookMetrics metrics,
+    TimeProvider time,
+    ILogger<HookPipeline> log)
+{
+    public async Task<HookAnswer> RunAsync(HookInvocation hook, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var receivedAt = time.GetUtcNow();
+        var deadline = options.Value.DeadlineFor(hook.Service.Id);
+        var serviceId = hook.Service.Id;
+
+        var replay = await RecordReceivedAsync(hook, receivedAt, ct);
+        if (replay is not null)
+        {
+            metrics.Replay(serviceId);
+            return replay;
+        }
+
+        var request = new EvaluateHook
+        {
+            Tenant = hook.Tenant,
+            HookInstance = hook.HookInstance,
+            Hook = hook.Service.Hook,
+            ServiceId = serviceId,
+            PatientId = hook.PatientId,
+            EncounterId = hook.EncounterId,
+            UserId = hook.UserId,
+            Context = hook.Context,
+            DraftMedications = hook.DraftMedications,
+            RequestedAt = receivedAt,
+            Deadline = receivedAt + deadline,
+        };
+
+        IReadOnlyList<Card> cards = [];
+        var source = CardSources.Live;
+        var remaining = deadline - Stopwatch.GetElapsedTime(started);
+        try
+        {
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new RequestTimeoutException("deadline spent before the request was sent");
+            }
+            var response = await enrichment.GetResponse<HookEvaluated>(request, ct, RequestTimeout.After(ms: (int)remaining.TotalMilliseconds));
+            cards = response.Message.Cards;
+        }
+        catch (RequestTimeoutException)
+        {
+            source = CardSources.None;
+            metrics.DeadlineMissed(serviceId, hook.Tenant);
+            log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
+                hook.HookInstance, serviceId, deadline.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The broker or the enrichment service failed: the clinician still gets an answer in time.
+            source = CardSources.None;
+            metrics.DeadlineMissed(serviceId, hook.Tenant);
+            log.LogError("Hook {HookInstance} on {Service}: enrichment unavailable ({Error}); answering without live cards",
+                hook.HookInstance, serviceId, ex.GetType().Name);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        await RecordAnswerAsync(hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source), ct);
+        metrics.Answered(serviceId, hook.Tenant, source, elapsed);
+        foreach (var card in cards)
+        {
+            metrics.Card(serviceId, card.Indicator);
+        }
+        return new HookAnswer(cards, source, Replayed: false);
+    }
+
+    /// <summary>Starts the hook's stream. A repeated hookInstance returns the stored answer instead (null otherwise).</summary>
+    private async Task<HookAnswer?> RecordReceivedAsync(HookInvocation hook, DateTimeOffset receivedAt, CancellationToken ct)
+    {
+        var received = new HookReceived(hook.Tenant, hook.HookInstance, hook.Service.Hook, hook.Service.Id, hook.PatientId,
+            hook.EncounterId, hook.UserId, receivedAt, hook.PrefetchKeys, hook.Epic, hook.Stripped);
+        try
+        {
+            await using var session = store.LightweightSession(hook.Tenant);
+            session.Events.StartStream(hook.HookInstance, hook.Prefetch is null ? [received] : [received, hook.Prefetch]);
+            await session.SaveChangesAsync(ct);
+            return null;
+        }
+        catch (ExistingStreamIdCollisionException)
+        {
+            await using var query = store.QuerySession(hook.Tenant);
+            var timeline = await query.LoadAsync<HookTimeline>(hook.HookInstance, ct);
+            log.LogInformation("Hook {HookInstance} on {Service} repeated: answering from the store", hook.HookInstance, hook.Service.Id);
+            return new HookAnswer(timeline?.Cards ?? [], timeline?.CardSource ?? CardSources.None, Replayed: true);
+        }
+        catch (Exception ex) when (IsStoreUnavailable(ex))
+        {
+            metrics.StoreFailure(nameof(HookReceived));
+            log.LogError("Hook {HookInstance}: event store unavailable ({Error}); answering unrecorded", hook.HookInstance, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private async Task RecordAnswerAsync(HookInvocation hook, CardsReturned answer, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = store.LightweightSession(hook.Tenant);
+            session.Events.Append(hook.HookInstance, answer);
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (IsStoreUnavailable(ex))
+        {
+            metrics.StoreFailure(nameof(CardsReturned));
+            log.LogError("Hook {HookInstance}: could not record the answer ({Error})", hook.HookInstance, ex.GetType().Name);
+        }
+    }
+
+    private static bool IsStoreUnavailable(Exception ex) =>
+        ex is NpgsqlException or MartenCommandException or TimeoutException || ex.InnerException is NpgsqlException;
+}

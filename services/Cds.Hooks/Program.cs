@@ -1,0 +1,20 @@
+using Cds.Contracts;
+using Cds.EventStore;
+using Cds.Hooks;
+using Cds.Hooks.HookServices;
+using Cds.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults("cds-hooks");
+builder.AddCdsBus("hooks", bus => bus.AddRequestClient<EvaluateHook>());
+builder.Services.AddCdsEventStore(builder.Configuration);
+builder.Services.AddHealthChecks().AddPostgresReadiness();
+builder.Services.AddCdsHooks(builder.Configuration);
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapCdsHooks();
+
+app.Run();

@@ -1,0 +1,65 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using JasperFx.MultiTenancy;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Weasel.Core;
+
+namespace Cds.EventStore;
+
+public sealed class EventStoreSettings
+{
+    public const string Section = "EventStore";
+    /// <summary>PostgreSQL schema; tests use one per class.</summary>
+    public string Schema { get; set; } = "cds";
+    /// <summary>Create/update tables at start-up (development, tests). Production applies the schema with `schema apply`.</summary>
+    public bool AutoApplySchema { get; set; } = true;
+}
+
+public static class EventStoreSetup
+{
+    /// <summary>Registers the Marten event store from <c>ConnectionStrings:Postgres</c> and <c>EventStore:*</c>.</summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddCdsEventStore(
+        this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException(
+                "ConnectionStrings:Postgres is not set. Run `eval \"$(bash infra/local/up.sh)\"` or set ConnectionStrings__Postgres.");
+        var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
+
+        var marten = services.AddMarten(options => Configure(options, connectionString, settings)).UseLightweightSessions();
+        if (settings.AutoApplySchema)
+        {
+            marten.ApplyAllDatabaseChangesOnStartup();
+        }
+        return marten;
+    }
+
+    /// <summary>The one Marten configuration block of the platform.</summary>
+    public static void Configure(StoreOptions options, string connectionString, EventStoreSettings settings)
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = settings.Schema;
+        options.AutoCreateSchemaObjects = settings.AutoApplySchema ? AutoCreate.CreateOrUpdate : AutoCreate.None;
+
+        // System.Text.Json, enums as strings, camelCase: the stored JSON reads like the API.
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+        // One stream per hook invocation, keyed by hookInstance; every Epic customer is a tenant.
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        options.Events.TenancyStyle = TenancyStyle.Conjoined;
+        options.Policies.AllDocumentsAreMultiTenanted();
+        options.Events.AppendMode = EventAppendMode.Quick;
+
+        options.Events.AddEventType<HookReceived>();
+        options.Events.AddEventType<PrefetchResolved>();
+        options.Events.AddEventType<EnrichmentCompleted>();
+        options.Events.AddEventType<CardsReturned>();
+
+        // Projections with explicit lifecycles.
+        options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);
+        options.Schema.For<HookTimeline>().Index(x => x.PatientId);
+    }
+}

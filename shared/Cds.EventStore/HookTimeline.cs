@@ -1,0 +1,76 @@
+using Cds.Contracts;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+
+namespace Cds.EventStore;
+
+/// <summary>Everything that happened for one hook invocation, as a document (inline projection).</summary>
+public sealed class HookTimeline
+{
+    public string Id { get; set; } = "";
+    public string Tenant { get; set; } = "";
+    public string Hook { get; set; } = "";
+    public string ServiceId { get; set; } = "";
+    public string PatientId { get; set; } = "";
+    public string? EncounterId { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public EpicRequestExtension? Epic { get; set; }
+    public bool Stripped { get; set; }
+    public PrefetchResolved? Prefetch { get; set; }
+    public List<Card> Cards { get; set; } = [];
+    public string? CardSource { get; set; }
+    public double? LatencyMs { get; set; }
+    public bool DeadlineMissed { get; set; }
+    public List<Finding> Findings { get; set; } = [];
+    /// <summary>The cards enrichment produced (what was returned may differ when the deadline passed).</summary>
+    public List<Card> EnrichedCards { get; set; } = [];
+    public List<string> RuleVersions { get; set; } = [];
+    public DateTimeOffset? EnrichedAt { get; set; }
+    public bool EnrichedLate { get; set; }
+    public List<TimelineEntry> Entries { get; set; } = [];
+}
+
+public sealed record TimelineEntry(DateTimeOffset At, string What, string Detail);
+
+public sealed class HookTimelineProjection : SingleStreamProjection<HookTimeline, string>
+{
+    public static HookTimeline Create(IEvent<HookReceived> e) => new()
+    {
+        Id = e.StreamKey!,
+        Tenant = e.Data.Tenant,
+        Hook = e.Data.Hook,
+        ServiceId = e.Data.ServiceId,
+        PatientId = e.Data.PatientId,
+        EncounterId = e.Data.EncounterId,
+        ReceivedAt = e.Data.ReceivedAt,
+        Epic = e.Data.Epic,
+        Stripped = e.Data.Stripped,
+        Entries = [new(e.Data.ReceivedAt, "hook-received", $"{e.Data.Hook} via {e.Data.ServiceId}")],
+    };
+
+    public static void Apply(IEvent<PrefetchResolved> e, HookTimeline t)
+    {
+        t.Prefetch = e.Data;
+        t.Entries.Add(new(e.Timestamp, "prefetch-resolved",
+            $"provided {e.Data.Provided.Count}, no data {e.Data.NoData.Count}, fetched {e.Data.Fetched.Count}, unavailable {e.Data.Unavailable.Count}"));
+    }
+
+    public static void Apply(EnrichmentCompleted e, HookTimeline t)
+    {
+        t.Findings = [.. e.Findings];
+        t.EnrichedCards = [.. e.Cards];
+        t.RuleVersions = [.. e.RuleVersions];
+        t.EnrichedAt = e.CompletedAt;
+        t.EnrichedLate = e.Late;
+        t.Entries.Add(new(e.CompletedAt, "enrichment-completed", $"{e.Findings.Count} finding(s){(e.Late ? ", late" : "")}"));
+    }
+
+    public static void Apply(CardsReturned e, HookTimeline t)
+    {
+        t.Cards = [.. e.Cards];
+        t.CardSource = e.Source;
+        t.LatencyMs = e.LatencyMs;
+        t.DeadlineMissed = e.DeadlineMissed;
+        t.Entries.Add(new(e.ReturnedAt, "cards-returned", $"{e.Cards.Count} card(s), {e.Source}, {e.LatencyMs:0} ms"));
+    }
+}

@@ -1,0 +1,112 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace Cds.ServiceDefaults;
+
+public sealed class BusSettings
+{
+    public const string Section = "Bus";
+    /// <summary>Messages fetched ahead per consumer endpoint.</summary>
+    public int PrefetchCount { get; set; } = 32;
+    /// <summary>Messages processed at once per endpoint (null: MassTransit's default = prefetch).</summary>
+    public int? ConcurrentMessageLimit { get; set; }
+    /// <summary>In-process retries (exponential) before a message moves to its <c>_error</c> queue.</summary>
+    public int RetryLimit { get; set; } = 5;
+    public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Redelivery after the retries, through the broker's delayed-message exchange. Only for brokers with the
+    /// rabbitmq_delayed_message_exchange plugin (Debian's package has none: keep false there).
+    /// </summary>
+    public bool DelayedRedelivery { get; set; }
+    /// <summary>How long a stopping host waits for in-flight messages before returning them to the queue.</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public static class BusExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ from <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI). Endpoint names are kebab-case
+    /// and prefixed by <paramref name="endpointPrefix"/> (e.g. "enrichment-evaluate-hook"); failures are retried in
+    /// process with exponential backoff, then moved to the endpoint's <c>_error</c> queue; nothing is acknowledged on
+    /// exception.
+    /// </summary>
+    public static IHostApplicationBuilder AddCdsBus(this IHostApplicationBuilder builder, string endpointPrefix,
+        Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        var settings = builder.Configuration.GetSection(BusSettings.Section).Get<BusSettings>() ?? new BusSettings();
+        var uri = RabbitMqUri(builder.Configuration);
+
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = true; // topology exists before the first publish (STACK-NOTES)
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = settings.StopTimeout;
+        });
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(endpointPrefix, false));
+            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                if (settings.DelayedRedelivery)
+                {
+                    endpoint.UseDelayedRedelivery(r => r.Intervals(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)));
+                }
+                endpoint.UseMessageRetry(r => r.Exponential(settings.RetryLimit, settings.RetryMinInterval, settings.RetryMaxInterval,
+                    TimeSpan.FromMilliseconds(200)));
+                if (settings.ConcurrentMessageLimit is { } limit)
+                {
+                    endpoint.ConcurrentMessageLimit = limit;
+                }
+            });
+            configure?.Invoke(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var (user, password) = Credentials(uri);
+                cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port), VirtualHost(uri), h =>
+                {
+                    h.Username(user);
+                    h.Password(password);
+                    h.Heartbeat(TimeSpan.FromSeconds(10));
+                });
+                cfg.PrefetchCount = settings.PrefetchCount;
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+
+    public static Uri RabbitMqUri(IConfiguration configuration)
+    {
+        var raw = configuration.GetConnectionString("RabbitMq")
+            ?? throw new InvalidOperationException(
+                "ConnectionStrings:RabbitMq is not set. Run `eval \"$(bash infra/local/up.sh)\"` or set ConnectionStrings__RabbitMq=amqp://user:pass@host:5672/vhost.");
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq"))
+        {
+            throw new InvalidOperationException("ConnectionStrings:RabbitMq must be an amqp:// URI, e.g. amqp://user:pass@127.0.0.1:5672/");
+        }
+        return uri;
+    }
+
+    public static string VirtualHost(Uri uri)
+    {
+        var path = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return path.Length == 0 ? "/" : path;
+    }
+
+    private static (string User, string Password) Credentials(Uri uri)
+    {
+        var parts = uri.UserInfo.Split(':', 2);
+        return parts.Length == 2 && parts[0].Length > 0
+            ? (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]))
+            : ("guest", "guest");
+    }
+
+    /// <summary>PostgreSQL readiness check for hosts that use the store.</summary>
+    public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder checks) =>
+        checks.AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5));
+}
