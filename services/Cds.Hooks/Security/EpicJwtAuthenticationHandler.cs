@@ -1,0 +1,138 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Cds.Hooks.Security;
+
+/// <summary>
+/// The "EpicJwt" scheme: <c>Authorization: Bearer &lt;Epic hook JWT&gt;</c>. Success: a principal with cds:tenant, iss,
+/// sub, jti (and aud). Failure: 401, empty body, <c>WWW-Authenticate: Bearer</c>; the reason category is logged and
+/// counted, never the token.
+/// </summary>
+internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandler<EpicJwtOptions>
+{
+    private const string FailureItemKey = "Cds.Hooks.Security.AuthFailureReason";
+    private readonly EpicTokenValidator _validator;
+    private readonly HookAuthTenantRegistry _tenants;
+    private readonly EpicJwtMetrics _metrics;
+
+    public EpicJwtAuthenticationHandler(
+        IOptionsMonitor<EpicJwtOptions> options,
+        ILoggerFactory logger,
+        UrlEncoder encoder,
+        EpicTokenValidator validator,
+        HookAuthTenantRegistry tenants,
+        EpicJwtMetrics metrics)
+        : base(options, logger, encoder)
+    {
+        _validator = validator;
+        _tenants = tenants;
+        _metrics = metrics;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadBearerToken();
+        if (!Options.Enabled)
+        {
+            return AuthenticateWithoutVerification(token);
+        }
+
+        if (token is null)
+        {
+            // Anonymous endpoints (discovery) stay usable; protected ones get the challenge below.
+            return AuthenticateResult.NoResult();
+        }
+
+        var result = await _validator.ValidateAsync(token, Request.Path.Value ?? "/", Context.RequestAborted).ConfigureAwait(false);
+        if (result.Failure is { } reason)
+        {
+            Context.Items[FailureItemKey] = reason;
+            LogRefused(Logger, reason.ToTag(), result.Tenant ?? "(unknown)", result.Detail ?? "");
+            _metrics.Failure(reason, result.Tenant);
+            return AuthenticateResult.Fail(reason.ToTag());
+        }
+
+        _metrics.Success(result.Tenant!);
+        return AuthenticateResult.Success(new AuthenticationTicket(result.Principal!, Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (!Context.Items.ContainsKey(FailureItemKey))
+        {
+            Context.Items[FailureItemKey] = AuthFailureReason.MissingToken;
+            LogRefused(Logger, AuthFailureReason.MissingToken.ToTag(), "(unknown)", "");
+            _metrics.Failure(AuthFailureReason.MissingToken, null);
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    private string? ReadBearerToken()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var token = header[prefix.Length..].Trim();
+        return token.Length == 0 ? null : token;
+    }
+
+    /// <summary>HookAuth:Enabled=false (local development only): the token, if any, is read but NOT verified.</summary>
+    private AuthenticateResult AuthenticateWithoutVerification(string? token)
+    {
+        string? iss = null, sub = null, jti = null, jku = null;
+        if (token is not null && token.Length <= EpicTokenValidator.MaxTokenLength)
+        {
+            try
+            {
+                var jwt = new JsonWebToken(token);
+                iss = jwt.Issuer;
+                sub = jwt.Subject;
+                jti = jwt.Id;
+                jwt.TryGetHeaderValue("jku", out jku);
+            }
+            catch (ArgumentException)
+            {
+                // Unreadable token: treated like no token.
+            }
+        }
+
+        var tenant = iss is null ? null : _tenants.Resolve(iss, jku).Tenant?.Id;
+        if (tenant is null && Options.Tenants.Count == 1)
+        {
+            tenant = Options.Tenants.Keys.Single();
+        }
+
+        if (tenant is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var claims = new List<Claim> { new(EpicJwtDefaults.TenantClaim, tenant), new(EpicJwtDefaults.AuthModeClaim, "disabled") };
+        if (!string.IsNullOrEmpty(iss)) { claims.Add(new Claim("iss", iss)); }
+        if (!string.IsNullOrEmpty(sub)) { claims.Add(new Claim("sub", sub)); }
+        if (!string.IsNullOrEmpty(jti)) { claims.Add(new Claim("jti", jti)); }
+        var identity = new ClaimsIdentity(claims, Scheme.Name, "sub", null);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Warning, Message = "Epic hook JWT refused: {Reason} (tenant {Tenant}) {Detail}")]
+    private static partial void LogRefused(ILogger logger, string reason, string tenant, string detail);
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Authentication;
+
+namespace Cds.Hooks.Security;
+
+/// <summary>
+/// Options of the "EpicJwt" scheme. Bound from <c>HookAuth</c> (global), <c>Tenants:{id}:HookAuth</c> (per tenant)
+/// and <c>ConnectionStrings:Postgres</c> (the shared jti replay store) by <see cref="EpicJwtServiceCollectionExtensions.AddEpicJwtAuthentication"/>.
+/// </summary>
+public sealed class EpicJwtOptions : AuthenticationSchemeOptions
+{
+    /// <summary><c>HookAuth:Enabled</c>. false ONLY for local development: tokens are then not verified (a loud warning is logged).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>HookAuth:ReplaySchema</c>: PostgreSQL schema of the jti replay table (tests use a unique one).</summary>
+    public string ReplaySchema { get; set; } = "cds_hooks";
+
+    /// <summary><c>ConnectionStrings:Postgres</c>.</summary>
+    public string? ReplayConnectionString { get; set; }
+
+    /// <summary><c>HookAuth:JwksFetchTimeout</c>: timeout of one JWKS download.</summary>
+    public TimeSpan JwksFetchTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>HookAuth:JwksMaxBytes</c>: a JWKS response larger than this is refused.</summary>
+    public int JwksMaxBytes { get; set; } = 64 * 1024;
+
+    /// <summary><c>HookAuth:JwksMaxAge</c>: a cached JWKS older than this is downloaded again (the stale copy is kept if that fails).</summary>
+    public TimeSpan JwksMaxAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary><c>HookAuth:JwksFailureBackoff</c>: after a failed download the same jku is not tried again for this long.</summary>
+    public TimeSpan JwksFailureBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Per-tenant settings, keyed by tenant id (<c>Tenants:{id}:HookAuth</c>).</summary>
+    public Dictionary<string, TenantHookAuthOptions> Tenants { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary><c>Tenants:{id}:HookAuth</c>.</summary>
+public sealed class TenantHookAuthOptions
+{
+    /// <summary>Accepted <c>iss</c> values (the organisation's FHIR base); compared ignoring one trailing '/'.</summary>
+    public List<string> Issuers { get; set; } = [];
+
+    /// <summary>The only <c>jku</c> URLs ever fetched for this tenant (exact match).</summary>
+    public List<string> JkuAllowlist { get; set; } = [];
+
+    /// <summary>Path of a static JWKS file (relative paths resolve against the content root).</summary>
+    public string? StaticJwksPath { get; set; }
+
+    /// <summary>An inline static JWKS (a JSON string, or a JSON object in configuration).</summary>
+    public string? StaticJwks { get; set; }
+
+    /// <summary>Accepted <c>aud</c> values: a service URL or the services base URL (then its service URLs are accepted too).</summary>
+    public List<string> Audiences { get; set; } = [];
+
+    /// <summary>Our CDS client id at this organisation: the expected <c>sub</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Clock skew applied to <c>exp</c>/<c>nbf</c>.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>An unknown <c>kid</c> triggers at most one JWKS download per jku per interval.</summary>
+    public TimeSpan JwksRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,219 @@
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace Cds.Hooks.Security;
+
+internal sealed record EpicTokenValidationResult(ClaimsPrincipal? Principal, AuthFailureReason? Failure, string? Tenant, string? Detail)
+{
+    public static EpicTokenValidationResult Fail(AuthFailureReason reason, string? tenant = null, string? detail = null) => new(null, reason, tenant, detail);
+}
+
+/// <summary>
+/// Verifies an Epic hook JWT: algorithm allowlist, tenant from iss + jku (or static JWKS), key by exact kid,
+/// signature, iss, aud, exp/nbf with the tenant's skew (no lifetime cap), sub = our client id, and jti not seen before
+/// by any instance (shared PostgreSQL store).
+/// </summary>
+internal sealed class EpicTokenValidator
+{
+    /// <summary>Larger Authorization values are refused without being parsed.</summary>
+    public const int MaxTokenLength = 16 * 1024;
+    private const int MaxJtiLength = 255;
+
+    private readonly HookAuthTenantRegistry _tenants;
+    private readonly JwksCache _jwks;
+    private readonly IJtiReplayStore _replay;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    public EpicTokenValidator(HookAuthTenantRegistry tenants, JwksCache jwks, IJtiReplayStore replay)
+    {
+        _tenants = tenants;
+        _jwks = jwks;
+        _replay = replay;
+    }
+
+    public async Task<EpicTokenValidationResult> ValidateAsync(string token, string requestPath, CancellationToken cancellationToken)
+    {
+        if (token.Length > MaxTokenLength)
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.Malformed, detail: "token too large");
+        }
+
+        JsonWebToken jwt;
+        try
+        {
+            jwt = new JsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or FormatException or System.Text.Json.JsonException)
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.Malformed);
+        }
+
+        // none, HS*, PS*, ... are refused before anything else (no key lookup, no jku fetch).
+        var alg = jwt.Alg;
+        if (string.IsNullOrEmpty(alg) || !EpicJwtDefaults.AllowedAlgorithms.Contains(alg, StringComparer.Ordinal))
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.AlgorithmNotAllowed, detail: Safe(alg));
+        }
+
+        var issuer = jwt.Issuer;
+        if (string.IsNullOrEmpty(issuer))
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.UnknownIssuer, detail: "no iss");
+        }
+
+        jwt.TryGetHeaderValue<string>("jku", out var jku);
+        var resolution = _tenants.Resolve(issuer, string.IsNullOrEmpty(jku) ? null : jku);
+        if (resolution.Failure is { } resolveFailure)
+        {
+            var detail = resolveFailure switch
+            {
+                AuthFailureReason.UnknownIssuer => "iss " + Safe(issuer),
+                AuthFailureReason.JkuNotAllowed => "jku " + Safe(jku),
+                _ => null,
+            };
+            return EpicTokenValidationResult.Fail(resolveFailure, resolution.Tenant?.Id, detail);
+        }
+
+        var tenant = resolution.Tenant!;
+        var kid = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
+
+        IReadOnlyList<JsonWebKey> candidates;
+        if (resolution.UseJku)
+        {
+            var lookup = await _jwks.GetKeysAsync(jku!, kid, tenant.JwksRefreshInterval).ConfigureAwait(false);
+            if (lookup.Failure is { } jwksFailure)
+            {
+                return EpicTokenValidationResult.Fail(jwksFailure, tenant.Id);
+            }
+
+            candidates = lookup.Keys;
+        }
+        else
+        {
+            candidates = JwksCache.Match(tenant.StaticKeys!, kid);
+            if (candidates.Count == 0)
+            {
+                return EpicTokenValidationResult.Fail(AuthFailureReason.UnknownKid, tenant.Id);
+            }
+        }
+
+        var keys = candidates.Where(k => KeyFits(k, alg)).ToList();
+        if (keys.Count == 0)
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.KeyAlgorithmMismatch, tenant.Id);
+        }
+
+        var parameters = new TokenValidationParameters
+        {
+            ValidAlgorithms = EpicJwtDefaults.AllowedAlgorithms,
+            RequireSignedTokens = true,
+            IssuerSigningKeys = keys,
+            TryAllIssuerSigningKeys = true,
+            ValidateIssuerSigningKey = false,
+            ValidateIssuer = true,
+            ValidIssuers = tenant.IssuerVariants,
+            ValidateAudience = true,
+            RequireAudience = true,
+            AudienceValidator = (audiences, _, _) => audiences.Any(a => tenant.AudienceMatches(a, requestPath)),
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = tenant.ClockSkew,
+            NameClaimType = "sub",
+            AuthenticationType = EpicJwtDefaults.AuthenticationScheme,
+            LogValidationExceptions = false,
+        };
+
+        var result = await _handler.ValidateTokenAsync(jwt, parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            return EpicTokenValidationResult.Fail(Map(result.Exception), tenant.Id);
+        }
+
+        var subject = jwt.Subject;
+        if (!string.Equals(subject, tenant.ClientId, StringComparison.Ordinal))
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.WrongSubject, tenant.Id);
+        }
+
+        var jti = jwt.Id;
+        if (string.IsNullOrEmpty(jti) || jti.Length > MaxJtiLength)
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.MissingJti, tenant.Id);
+        }
+
+        bool firstUse;
+        try
+        {
+            var expires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
+            firstUse = await _replay.TryRegisterAsync(tenant.Id, jti, expires, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            // Fail closed: without the shared store a replay cannot be ruled out.
+            return EpicTokenValidationResult.Fail(AuthFailureReason.ReplayStoreUnavailable, tenant.Id, e.GetType().Name);
+        }
+
+        if (!firstUse)
+        {
+            return EpicTokenValidationResult.Fail(AuthFailureReason.Replay, tenant.Id);
+        }
+
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(EpicJwtDefaults.TenantClaim, tenant.Id),
+                new Claim("iss", issuer),
+                new Claim("sub", subject),
+                new Claim("jti", jti),
+            ],
+            EpicJwtDefaults.AuthenticationScheme, "sub", null);
+        foreach (var aud in jwt.Audiences)
+        {
+            identity.AddClaim(new Claim("aud", aud));
+        }
+
+        return new EpicTokenValidationResult(new ClaimsPrincipal(identity), null, tenant.Id, null);
+    }
+
+    private static bool KeyFits(JsonWebKey key, string alg)
+    {
+        if (!string.IsNullOrEmpty(key.Alg) && !string.Equals(key.Alg, alg, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return alg switch
+        {
+            "RS256" or "RS384" => key.Kty == JsonWebAlgorithmsKeyTypes.RSA,
+            "ES256" => key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P256,
+            "ES384" => key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P384,
+            _ => false,
+        };
+    }
+
+    private static AuthFailureReason Map(Exception? e) => e switch
+    {
+        SecurityTokenExpiredException => AuthFailureReason.Expired,
+        SecurityTokenNotYetValidException => AuthFailureReason.NotYetValid,
+        SecurityTokenNoExpirationException => AuthFailureReason.MissingExpiry,
+        SecurityTokenInvalidAudienceException => AuthFailureReason.WrongAudience,
+        SecurityTokenInvalidIssuerException => AuthFailureReason.WrongIssuer,
+        SecurityTokenInvalidAlgorithmException => AuthFailureReason.AlgorithmNotAllowed,
+        SecurityTokenInvalidSignatureException => AuthFailureReason.BadSignature,
+        SecurityTokenMalformedException => AuthFailureReason.Malformed,
+        _ => AuthFailureReason.Invalid,
+    };
+
+    /// <summary>A header/claim value made safe for a log line: printable ASCII only, at most 200 characters.</summary>
+    internal static string Safe(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "(none)";
+        }
+
+        var cleaned = new string(value.Take(200).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
+        return value.Length > 200 ? cleaned + "…" : cleaned;
+    }
+}
