@@ -57,9 +57,13 @@ public static class EventStoreSetup
         options.Events.AddEventType<PrefetchResolved>();
         options.Events.AddEventType<EnrichmentCompleted>();
         options.Events.AddEventType<CardsReturned>();
+        options.Events.AddEventType<FeedbackReceived>();
 
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<IssuedCardProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<HookTimeline>().Index(x => x.PatientId);
+        options.Schema.For<IssuedCard>();
+        options.Schema.For<FeedbackSeen>();
     }
 }

@@ -56,3 +56,53 @@ public static class CardSources
     /// <summary>The deadline passed and nothing recent was known.</summary>
     public const string None = "none";
 }
+
+/// <summary>
+/// A clinician's response to one of our cards, attached to the stream of the hook that issued the card.
+/// <see cref="IdempotencyKey"/> is the same for a repeated delivery of the same item (Epic repeats and batches).
+/// </summary>
+public sealed record FeedbackReceived(
+    string Tenant,
+    string HookInstance,
+    string ServiceId,
+    string CardUuid,
+    string Outcome,
+    IReadOnlyList<string> AcceptedSuggestions,
+    IReadOnlyList<Contracts.Coding> OverrideReasons,
+    string? UserComment,
+    DateTimeOffset OutcomeTimestamp,
+    string IdempotencyKey,
+    string PatientId,
+    string? TopicCode,
+    string? Indicator,
+    DateTimeOffset ReceivedAt);
+
+public static class FeedbackOutcomes
+{
+    public const string Accepted = "accepted";
+    public const string Overridden = "overridden";
+}
+
+/// <summary>One document per card we issued: feedback finds its hook (and patient) by the card's uuid.</summary>
+public sealed class IssuedCard
+{
+    /// <summary>The card uuid.</summary>
+    public string Id { get; set; } = "";
+    public string HookInstance { get; set; } = "";
+    public string ServiceId { get; set; } = "";
+    public string PatientId { get; set; } = "";
+    public string? EncounterId { get; set; }
+    public string? UserId { get; set; }
+    public string? TopicCode { get; set; }
+    public string Indicator { get; set; } = "";
+    public string Summary { get; set; } = "";
+    public DateTimeOffset IssuedAt { get; set; }
+}
+
+/// <summary>Marks a feedback item as recorded (id = its idempotency key), so a repeated delivery is recorded once.</summary>
+public sealed class FeedbackSeen
+{
+    public string Id { get; set; } = "";
+    public string HookInstance { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+}

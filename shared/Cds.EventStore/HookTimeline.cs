@@ -13,6 +13,7 @@ public sealed class HookTimeline
     public string ServiceId { get; set; } = "";
     public string PatientId { get; set; } = "";
     public string? EncounterId { get; set; }
+    public string? UserId { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public EpicRequestExtension? Epic { get; set; }
     public bool Stripped { get; set; }
@@ -27,12 +28,13 @@ public sealed class HookTimeline
     public List<string> RuleVersions { get; set; } = [];
     public DateTimeOffset? EnrichedAt { get; set; }
     public bool EnrichedLate { get; set; }
+    public List<FeedbackReceived> Feedback { get; set; } = [];
     public List<TimelineEntry> Entries { get; set; } = [];
 }
 
 public sealed record TimelineEntry(DateTimeOffset At, string What, string Detail);
 
-public sealed class HookTimelineProjection : SingleStreamProjection<HookTimeline, string>
+public sealed partial class HookTimelineProjection : SingleStreamProjection<HookTimeline, string>
 {
     public static HookTimeline Create(IEvent<HookReceived> e) => new()
     {
@@ -42,6 +44,7 @@ public sealed class HookTimelineProjection : SingleStreamProjection<HookTimeline
         ServiceId = e.Data.ServiceId,
         PatientId = e.Data.PatientId,
         EncounterId = e.Data.EncounterId,
+        UserId = e.Data.UserId,
         ReceivedAt = e.Data.ReceivedAt,
         Epic = e.Data.Epic,
         Stripped = e.Data.Stripped,
@@ -63,6 +66,12 @@ public sealed class HookTimelineProjection : SingleStreamProjection<HookTimeline
         t.EnrichedAt = e.CompletedAt;
         t.EnrichedLate = e.Late;
         t.Entries.Add(new(e.CompletedAt, "enrichment-completed", $"{e.Findings.Count} finding(s){(e.Late ? ", late" : "")}"));
+    }
+
+    public static void Apply(FeedbackReceived e, HookTimeline t)
+    {
+        t.Feedback.Add(e);
+        t.Entries.Add(new(e.ReceivedAt, "feedback-received", $"card {e.CardUuid} {e.Outcome}"));
     }
 
     public static void Apply(CardsReturned e, HookTimeline t)
