@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+
+namespace Cds.EpicSandbox;
+
+public enum FhirInteraction
+{
+    Read,
+    Search,
+    Create,
+    Update,
+    Export,
+}
+
+/// <summary>One Epic "Incoming API" a client is registered for, e.g. Observation.Search (R4).</summary>
+public readonly record struct EpicApi(string ResourceType, FhirInteraction Interaction)
+{
+    /// <summary>Epic's display name, e.g. "Observation.Search (R4)".</summary>
+    public string EpicName => $"{ResourceType}.{Interaction} (R4)";
+
+    public override string ToString() => EpicName;
+
+    /// <summary>Parses "Patient.Read" or "Patient.Read (R4)".</summary>
+    public static EpicApi Parse(string text)
+    {
+        var core = text.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        var dot = core.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || !Enum.TryParse<FhirInteraction>(core[(dot + 1)..], ignoreCase: true, out var interaction))
+        {
+            throw new FormatException($"Not an API name: '{text}' (expected e.g. Patient.Read).");
+        }
+
+        return new EpicApi(core[..dot], interaction);
+    }
+}
+
+/// <summary>A backend (or CDS Hooks) client as Epic's app registration knows it.</summary>
+public sealed class RegisteredClient
+{
+    public required string Name { get; init; }
+
+    /// <summary>Client id valid in a NonProduction sandbox.</summary>
+    public required string NonProdClientId { get; set; }
+
+    /// <summary>Client id valid in a Production sandbox.</summary>
+    public required string ProdClientId { get; set; }
+
+    /// <summary>Public keys registered directly (JWK objects with kid).</summary>
+    public List<JsonObject> Jwks { get; } = [];
+
+    /// <summary>Registered JWK Set URLs: a header `jku` must be one of these; they are also fetched when a kid is not in <see cref="Jwks"/>.</summary>
+    public List<Uri> JwksUrls { get; } = [];
+
+    /// <summary>Registered Incoming APIs: the ceiling of every granted scope.</summary>
+    public HashSet<EpicApi> Apis { get; } = [];
+
+    /// <summary>Overrides <see cref="SandboxSettings.AccessTokenLifetime"/> for this client.</summary>
+    public TimeSpan? AccessTokenLifetime { get; set; }
+
+    public string ClientIdFor(SandboxEnvironment environment) =>
+        environment == SandboxEnvironment.Production ? ProdClientId : NonProdClientId;
+}
+
+/// <summary>The app registrations of the sandbox. Thread-safe; changes apply to the next request.</summary>
+public sealed class ClientRegistry
+{
+    private readonly object _gate = new();
+    private readonly List<RegisteredClient> _clients = [];
+
+    public RegisteredClient Register(RegisteredClient client)
+    {
+        lock (_gate)
+        {
+            _clients.RemoveAll(c => c.Name == client.Name);
+            _clients.Add(client);
+        }
+
+        return client;
+    }
+
+    public bool Remove(string name)
+    {
+        lock (_gate)
+        {
+            return _clients.RemoveAll(c => c.Name == name) > 0;
+        }
+    }
+
+    public IReadOnlyList<RegisteredClient> All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _clients];
+            }
+        }
+    }
+
+    /// <summary>The client registered under <paramref name="name"/> (e.g. <see cref="SandboxClients.PlatformClientName"/>).</summary>
+    public RegisteredClient Get(string name) =>
+        All.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"No client registered as '{name}'.");
+
+    /// <summary>Changes a registration under the registry's lock.</summary>
+    public void Modify(string name, Action<RegisteredClient> change)
+    {
+        lock (_gate)
+        {
+            var client = _clients.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"No client registered as '{name}'.");
+            change(client);
+        }
+    }
+
+    /// <summary>Finds a client by an id of either environment; <paramref name="wrongEnvironment"/> is true when the id is the other environment's.</summary>
+    public RegisteredClient? FindByClientId(string clientId, SandboxEnvironment environment, out bool wrongEnvironment)
+    {
+        wrongEnvironment = false;
+        foreach (var c in All)
+        {
+            if (c.ClientIdFor(environment) == clientId)
+            {
+                return c;
+            }
+
+            var other = environment == SandboxEnvironment.Production ? SandboxEnvironment.NonProduction : SandboxEnvironment.Production;
+            if (c.ClientIdFor(other) == clientId)
+            {
+                wrongEnvironment = true;
+            }
+        }
+
+        return null;
+    }
+
+    internal void RegisterDefaults()
+    {
+        using var rsa = SandboxKeys.LoadRsa(SandboxKeys.BackendRs384PrivateFile);
+        using var ec = SandboxKeys.LoadEcdsa(SandboxKeys.BackendEs384PrivateFile);
+        var platform = new RegisteredClient
+        {
+            Name = SandboxClients.PlatformClientName,
+            NonProdClientId = SandboxClients.NonProdClientId,
+            ProdClientId = SandboxClients.ProdClientId,
+        };
+        platform.Jwks.Add(SandboxKeys.PublicJwk(rsa, SandboxClients.KeyId, "RS384"));
+        platform.Jwks.Add(SandboxKeys.PublicJwk(ec, SandboxClients.Es384KeyId, "ES384"));
+        platform.Apis.UnionWith(SandboxClients.DefaultPlatformApis);
+        Register(platform);
+
+        var hooks = new RegisteredClient
+        {
+            Name = SandboxClients.CdsHooksClientName,
+            NonProdClientId = SandboxClients.CdsHooksClientId,
+            ProdClientId = SandboxClients.CdsHooksClientId,
+        };
+        hooks.Apis.UnionWith(SandboxClients.DefaultCdsHooksApis);
+        Register(hooks);
+    }
+}

@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cds.EpicSandbox;
+
+/// <summary>A local Epic: FHIR R4 API, SMART Backend Services token endpoint, hook JWKS, admin endpoints. Real Kestrel on loopback.</summary>
+public sealed class EpicSandboxServer : IAsyncDisposable
+{
+    public const string FhirPath = "interconnect-fhir-oauth/api/FHIR/R4/";
+    public const string TokenPath = "interconnect-fhir-oauth/oauth2/token";
+    public const string HookJwksPath = "interconnect-fhir-oauth/api/epic/2019/Security/Open/PublicKeys/530005/OAuth2";
+    internal const string ClientIdItem = "sandbox.clientId";
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _jwksHttp = new();
+
+    private EpicSandboxServer(SandboxSettings settings, WebApplication app, ILogger logger)
+    {
+        Settings = settings;
+        _app = app;
+        Logger = logger;
+        Clients.RegisterDefaults();
+        Store.Seed(settings, logger);
+        Search = new SearchEngine(Store, settings);
+        Tokens = new TokenService(settings, Clients, () => TokenEndpoint, _jwksHttp, Time);
+        Fhir = new FhirApi(this);
+        Bulk = new BulkExport(this);
+    }
+
+    public SandboxSettings Settings { get; }
+
+    /// <summary>http://127.0.0.1:{port}/</summary>
+    public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>{BaseUrl}interconnect-fhir-oauth/api/FHIR/R4/ (ends with '/'); the `iss` of hook JWTs.</summary>
+    public Uri FhirBaseUrl => new(BaseUrl, FhirPath);
+
+    /// <summary>{BaseUrl}interconnect-fhir-oauth/oauth2/token: the exact `aud` client assertions must carry.</summary>
+    public Uri TokenEndpoint => new(BaseUrl, TokenPath);
+
+    /// <summary>The `jku` of Epic's hook JWTs: a JWKS with the RS384 and ES384 hook-signing keys.</summary>
+    public Uri HookJwksUrl => new(BaseUrl, HookJwksPath);
+
+    /// <summary>{FhirBaseUrl}.well-known/smart-configuration</summary>
+    public Uri SmartConfigurationUrl => new(FhirBaseUrl, ".well-known/smart-configuration");
+
+    /// <summary>The backend client's public JWKS served by the sandbox (register it as a JWK Set URL to test `jku`).</summary>
+    public Uri BackendClientJwksUrl => new(BaseUrl, "_sandbox/keys/backend-client.jwks");
+
+    public SandboxState State { get; } = new();
+
+    public FaultInjector Faults { get; } = new();
+
+    public ClientRegistry Clients { get; } = new();
+
+    public HookKeys HookKeys { get; } = new();
+
+    public TimeProvider Time { get; } = TimeProvider.System;
+
+    internal ILogger Logger { get; }
+
+    internal FhirStore Store { get; } = new();
+
+    internal SearchEngine Search { get; }
+
+    internal TokenService Tokens { get; }
+
+    internal FhirApi Fhir { get; }
+
+    internal BulkExport Bulk { get; }
+
+    public static async Task<EpicSandboxServer> StartAsync(SandboxSettings? settings = null, CancellationToken ct = default)
+    {
+        settings ??= new SandboxSettings();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        if (settings.ConsoleLogging)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+
+        builder.WebHost.UseKestrel(o =>
+        {
+            var address = IPAddress.Parse(settings.Host);
+            o.Listen(address, settings.Port);
+        });
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EpicSandbox");
+        var server = new EpicSandboxServer(settings, app, logger);
+        server.MapEndpoints();
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port;
+        server.BaseUrl = new Uri($"http://{settings.Host}:{port}/");
+        logger.LogInformation("Epic sandbox listening: FHIR {Fhir} token {Token} ({Environment})", server.FhirBaseUrl, server.TokenEndpoint, settings.Environment);
+        return server;
+    }
+
+    /// <summary>Waits until the host stops (Ctrl+C in the command).</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    /// <summary>Clears records, faults, created resources, issued tokens, used jti values, paging cursors and export jobs.</summary>
+    public void Reset()
+    {
+        State.Reset();
+        Faults.Clear();
+        Store.RemoveCreated();
+        Tokens.Clear();
+        Fhir.ClearPages();
+        Bulk.Clear();
+    }
+
+    /// <summary>Makes every access token issued so far expired (the next FHIR call with one gets 401).</summary>
+    public void ExpireAllAccessTokens() => Tokens.ExpireAll();
+
+    /// <summary>Issues an access token directly (no client assertion), e.g. for tests of other services that do not test the token dance.</summary>
+    public string IssueAccessToken(string clientName = SandboxClients.PlatformClientName, IEnumerable<EpicApi>? permissions = null, TimeSpan? lifetime = null)
+    {
+        var client = Clients.Get(clientName);
+        var granted = (permissions ?? client.Apis).ToHashSet();
+        return Tokens.Mint(client, client.ClientIdFor(Settings.Environment), granted, Scopes.EpicScopeString(granted),
+            lifetime ?? client.AccessTokenLifetime ?? Settings.AccessTokenLifetime, fromHook: false).Token;
+    }
+
+    /// <summary>The `fhirAuthorization` block Epic puts in a hook request: a token for the CDS client's registered APIs,
+    /// Epic-style scope string, expires_in 300, subject = client id, no `patient`.</summary>
+    public JsonObject MintFhirAuthorization(string clientName = SandboxClients.CdsHooksClientName)
+    {
+        var client = Clients.Get(clientName);
+        var apis = client.Apis.ToHashSet();
+        var scope = Scopes.EpicScopeString(apis);
+        var clientId = client.ClientIdFor(Settings.Environment);
+        var (token, _) = Tokens.Mint(client, clientId, apis, scope, Settings.HookAccessTokenLifetime, fromHook: true);
+        return new JsonObject
+        {
+            ["access_token"] = token,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = (long)Settings.HookAccessTokenLifetime.TotalSeconds,
+            ["scope"] = scope,
+            ["subject"] = clientId,
+        };
+    }
+
+    public JsonObject SmartConfiguration() => new()
+    {
+        ["issuer"] = FhirBaseUrl.ToString(),
+        ["token_endpoint"] = TokenEndpoint.ToString(),
+        ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
+        ["token_endpoint_auth_signing_alg_values_supported"] = new JsonArray("RS384", "ES384"),
+        ["grant_types_supported"] = new JsonArray("client_credentials"),
+        ["scopes_supported"] = new JsonArray("system/*.read", "system/*.rs", "system/Patient.read", "system/Observation.read", "system/DocumentReference.write"),
+        ["capabilities"] = new JsonArray("client-confidential-asymmetric", "permission-v1", "permission-v2"),
+    };
+
+    private void MapEndpoints()
+    {
+        _app.Use(FaultsAndRecordingAsync);
+        _app.Map("/" + FhirPath + "{**rest}", (HttpContext ctx, string? rest) => Fhir.HandleAsync(ctx, rest ?? ""));
+        _app.MapPost("/" + TokenPath, TokenAsync);
+        _app.MapGet("/" + HookJwksPath, () => Results.Text(HookKeys.Jwks().ToJsonString(JwtComposer.Relaxed), "application/json"));
+        AdminEndpoints.Map(_app, this);
+    }
+
+    private async Task TokenAsync(HttpContext ctx)
+    {
+        var form = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (ctx.Request.HasFormContentType)
+        {
+            foreach (var kv in await ctx.Request.ReadFormAsync(ctx.RequestAborted))
+            {
+                form[kv.Key] = kv.Value.ToString();
+            }
+        }
+
+        var result = await Tokens.HandleAsync(ctx.Request.ContentType, form, ctx.RequestAborted);
+        form.TryGetValue("grant_type", out var grantType);
+        form.TryGetValue("scope", out var scope);
+        State.Add(new TokenRequestRecord(Time.GetUtcNow(), result.ClientId, grantType, result.Algorithm, scope, result.GrantedScope, result.Status,
+            (string?)result.Body["error"], (string?)result.Body["error_description"]));
+        if (result.ClientId is not null)
+        {
+            ctx.Items[ClientIdItem] = result.ClientId;
+        }
+
+        ctx.Response.StatusCode = result.Status;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.Headers.CacheControl = "no-store";
+        await ctx.Response.WriteAsync(result.Body.ToJsonString(), ctx.RequestAborted);
+    }
+
+    private async Task FaultsAndRecordingAsync(HttpContext ctx, RequestDelegate next)
+    {
+        var path = ctx.Request.Path.Value ?? "";
+        if (!path.StartsWith("/interconnect-fhir-oauth/", StringComparison.Ordinal))
+        {
+            await next(ctx);
+            return;
+        }
+
+        var isFhir = path.StartsWith("/" + FhirPath, StringComparison.Ordinal);
+        string? resourceType = null;
+        string? interaction = null;
+        if (isFhir)
+        {
+            var (type, id, operation) = FhirApi.Route(path[(FhirPath.Length + 1)..]);
+            resourceType = type;
+            interaction = FhirApi.InteractionOf(ctx.Request.Method, id, operation)?.ToString();
+        }
+        else if (path == "/" + TokenPath)
+        {
+            resourceType = "token";
+        }
+        else if (path == "/" + HookJwksPath)
+        {
+            resourceType = "jwks";
+        }
+
+        var pathAndQuery = path + ctx.Request.QueryString.Value;
+        var sw = Stopwatch.StartNew();
+        var rule = Faults.Next(ctx.Request.Method, resourceType, pathAndQuery);
+        string? fault = null;
+        try
+        {
+            if (rule is not null)
+            {
+                fault = rule.ToString();
+                if (rule.Delay is { } delay)
+                {
+                    await Task.Delay(delay, ctx.RequestAborted);
+                }
+
+                if (rule.DropConnection)
+                {
+                    ctx.Abort();
+                    return;
+                }
+
+                if (rule.Status is { } status)
+                {
+                    ctx.Response.StatusCode = status;
+                    var retryAfter = rule.RetryAfterSeconds ?? (status is 429 or 503 ? 1 : null);
+                    if (retryAfter is not null)
+                    {
+                        ctx.Response.Headers.RetryAfter = retryAfter.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+
+                    ctx.Response.ContentType = FhirApi.FhirJsonType;
+                    var text = status switch
+                    {
+                        429 => "Too many requests: slow down and retry after the Retry-After delay.",
+                        503 => "The service is temporarily unavailable.",
+                        _ => "Injected fault.",
+                    };
+                    await ctx.Response.WriteAsync(EpicOutcomes.Outcome(EpicOutcomes.Issue(Settings.InstanceOid, "error",
+                        status == 429 ? "throttled" : "transient", "59133", text)).ToJsonString(), ctx.RequestAborted);
+                    return;
+                }
+            }
+
+            await next(ctx);
+        }
+        finally
+        {
+            if (isFhir)
+            {
+                State.Add(new FhirRequestRecord(Time.GetUtcNow(), ctx.Request.Method, pathAndQuery, resourceType, interaction,
+                    rule?.DropConnection == true ? 0 : ctx.Response.StatusCode, ctx.Items[ClientIdItem] as string, sw.Elapsed.TotalMilliseconds, fault));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _jwksHttp.Dispose();
+        HookKeys.Dispose();
+    }
+
+    internal static readonly JsonSerializerOptions AdminJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        WriteIndented = true,
+    };
+}

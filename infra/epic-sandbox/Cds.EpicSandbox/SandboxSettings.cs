@@ -1,0 +1,67 @@
+namespace Cds.EpicSandbox;
+
+/// <summary>Which of a client's two Epic ids the sandbox accepts (EPIC.md 15).</summary>
+public enum SandboxEnvironment
+{
+    NonProduction,
+    Production,
+}
+
+/// <summary>How the sandbox treats a search's <c>_count</c>.</summary>
+public enum CountMode
+{
+    /// <summary>Page size = min(_count, <see cref="SandboxSettings.MaxPageSize"/>): _count is only a ceiling.</summary>
+    Ceiling,
+
+    /// <summary>Epic ignores _count and uses its own page size, which can be larger than asked (EPIC.md 19).</summary>
+    Ignore,
+}
+
+public sealed record SandboxSettings
+{
+    /// <summary>0 = pick a free port (tests). The command defaults to 5180.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Loopback address to bind; Kestrel always listens on 127.0.0.1 unless changed.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    public SandboxEnvironment Environment { get; init; } = SandboxEnvironment.NonProduction;
+
+    /// <summary>Lifetime of access tokens from the token endpoint (Epic: about an hour).</summary>
+    public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Lifetime of the hook <c>fhirAuthorization</c> token (Epic: 300 s).</summary>
+    public TimeSpan HookAccessTokenLifetime { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Epic's own page size: no page is larger unless <see cref="CountMode"/> is Ignore.</summary>
+    public int MaxPageSize { get; init; } = 10;
+
+    public CountMode CountMode { get; init; } = CountMode.Ceiling;
+
+    /// <summary>Largest <c>exp</c> a client assertion may carry, from now (SMART: 5 minutes).</summary>
+    public TimeSpan MaxAssertionLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Clock skew tolerated on assertion exp/nbf.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Folder holding <c>synthea-r4/</c> and <c>epic-sandbox/</c>. Null = look for <c>shared/data</c>
+    /// (env <c>CDS_SHARED_DATA</c>, then a <c>shared/data</c> beside any parent of the working or app folder,
+    /// then <c>/work/shared/data</c>).</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Seed the Synthea patients (hundreds of resources). The fixture set is always seeded.</summary>
+    public bool SeedSynthea { get; init; } = true;
+
+    /// <summary>Resource types served without <c>meta.lastUpdated</c> (EPIC.md 22: it may be missing).</summary>
+    public IReadOnlySet<string> TypesWithoutLastUpdated { get; init; } =
+        new HashSet<string>(StringComparer.Ordinal) { "AllergyIntolerance", "Condition", "MedicationRequest", "Encounter", "Immunization" };
+
+    /// <summary>Epic instance OID part used in OperationOutcome systems: urn:oid:1.2.840.114350.1.13.{this}.7.2.657369.</summary>
+    public string InstanceOid { get; init; } = "0.1";
+
+    /// <summary>Log to the console (the command turns it on; tests keep it off).</summary>
+    public bool ConsoleLogging { get; init; }
+
+    /// <summary>Minimum time between two bulk exports of the same Group by the same client (Epic throttles).</summary>
+    public TimeSpan ExportThrottle { get; init; } = TimeSpan.FromSeconds(5);
+}

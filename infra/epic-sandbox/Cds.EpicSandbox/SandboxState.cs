@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+
+namespace Cds.EpicSandbox;
+
+public enum WriteOutcome
+{
+    /// <summary>A new resource was stored (201).</summary>
+    Created,
+
+    /// <summary>If-None-Exist matched exactly one resource: nothing stored (200).</summary>
+    MatchedExisting,
+
+    /// <summary>Refused (400/403/412/...): nothing stored.</summary>
+    Rejected,
+}
+
+/// <summary>One create the sandbox received. Identifiers are "system|value".</summary>
+public sealed record WriteRecord(
+    DateTimeOffset At,
+    string ResourceType,
+    string? Id,
+    IReadOnlyList<string> Identifiers,
+    string? PatientId,
+    string? IfNoneExist,
+    WriteOutcome Outcome,
+    int Status,
+    string? ClientId);
+
+/// <summary>One token request. No assertion, no token is kept.</summary>
+public sealed record TokenRequestRecord(
+    DateTimeOffset At,
+    string? ClientId,
+    string? GrantType,
+    string? Algorithm,
+    string? RequestedScope,
+    string? GrantedScope,
+    int Status,
+    string? Error,
+    string? ErrorDescription);
+
+/// <summary>One request to the FHIR API (path and query only: never the Authorization header).</summary>
+public sealed record FhirRequestRecord(
+    DateTimeOffset At,
+    string Method,
+    string PathAndQuery,
+    string? ResourceType,
+    string? Interaction,
+    int Status,
+    string? ClientId,
+    double ElapsedMs,
+    string? Fault);
+
+/// <summary>What the sandbox received, for assertions in tests (and `GET /_sandbox/writes|requests`).</summary>
+public sealed class SandboxState
+{
+    private readonly ConcurrentQueue<WriteRecord> _writes = new();
+    private readonly ConcurrentQueue<TokenRequestRecord> _tokens = new();
+    private readonly ConcurrentQueue<FhirRequestRecord> _fhir = new();
+
+    public IReadOnlyList<WriteRecord> Writes => [.. _writes];
+
+    public IReadOnlyList<TokenRequestRecord> TokenRequests => [.. _tokens];
+
+    public IReadOnlyList<FhirRequestRecord> FhirRequests => [.. _fhir];
+
+    /// <summary>Every write received per identifier ("system|value"), in arrival order: duplicates show as more than one record.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<WriteRecord>> WritesByIdentifier =>
+        Writes.SelectMany(w => w.Identifiers.Select(i => (i, w)))
+            .GroupBy(x => x.i, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<WriteRecord>)g.Select(x => x.w).ToList(), StringComparer.Ordinal);
+
+    /// <summary>Writes received for one identifier, given as "system|value" (or just the value: matches any system).</summary>
+    public IReadOnlyList<WriteRecord> WritesFor(string identifier) =>
+        Writes.Where(w => w.Identifiers.Any(i => i == identifier || i.EndsWith("|" + identifier, StringComparison.Ordinal))).ToList();
+
+    /// <summary>How many resources were actually stored for one identifier (should be 1 when If-None-Exist works).</summary>
+    public int CreatedCount(string identifier) => WritesFor(identifier).Count(w => w.Outcome == WriteOutcome.Created);
+
+    /// <summary>Clears the records (not the data, faults or registrations).</summary>
+    public void Reset()
+    {
+        _writes.Clear();
+        _tokens.Clear();
+        _fhir.Clear();
+    }
+
+    internal void Add(WriteRecord r) => _writes.Enqueue(r);
+
+    internal void Add(TokenRequestRecord r) => _tokens.Enqueue(r);
+
+    internal void Add(FhirRequestRecord r) => _fhir.Enqueue(r);
+}
