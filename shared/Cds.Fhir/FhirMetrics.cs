@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Cds.Fhir;
+
+/// <summary>
+/// Instruments of the <c>Cds.Fhir</c> meter. Tags are tenant, resource type, interaction, status, OAuth error code:
+/// never ids, tokens or query values.
+/// </summary>
+public sealed class FhirMetrics
+{
+    public const string MeterName = "Cds.Fhir";
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _tokenRefreshes;
+    private readonly Counter<long> _tokenFailures;
+    private readonly Counter<long> _forbidden;
+    private readonly Counter<long> _invalidClient;
+    private readonly Counter<long> _unauthorizedRetries;
+    private readonly Counter<long> _truncated;
+
+    public FhirMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("cds.fhir.requests", description: "FHIR HTTP calls to Epic, by tenant, resource, interaction and status");
+        _duration = meter.CreateHistogram<double>("cds.fhir.request.duration", unit: "s", description: "Duration of FHIR HTTP calls to Epic");
+        _tokenRefreshes = meter.CreateCounter<long>("cds.fhir.token.refreshes", description: "Access tokens obtained from the token endpoint");
+        _tokenFailures = meter.CreateCounter<long>("cds.fhir.token.failures", description: "Failed token requests, by OAuth error");
+        _forbidden = meter.CreateCounter<long>("cds.fhir.forbidden", description: "403 'not authorized for this service' answers, by resource and interaction");
+        _invalidClient = meter.CreateCounter<long>("cds.fhir.invalid_client", description: "invalid_client answers from the token endpoint");
+        _unauthorizedRetries = meter.CreateCounter<long>("cds.fhir.unauthorized.retries", description: "401 answers that forced a token refresh and one retry");
+        _truncated = meter.CreateCounter<long>("cds.fhir.search.truncated", description: "Searches cut by a page, resource or byte cap");
+    }
+
+    internal void Request(string tenant, string resource, FhirInteraction interaction, int status, double seconds)
+    {
+        var tags = new TagList { { "tenant", tenant }, { "resource", resource }, { "interaction", Lower(interaction) }, { "status", status } };
+        _requests.Add(1, tags);
+        _duration.Record(seconds, tags);
+    }
+
+    internal void TokenRefreshed(string tenant) => _tokenRefreshes.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
+
+    internal void TokenFailed(string tenant, string error) =>
+        _tokenFailures.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("error", error));
+
+    internal void Forbidden(string tenant, string resource, FhirInteraction interaction) =>
+        _forbidden.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("resource", resource),
+            new KeyValuePair<string, object?>("interaction", Lower(interaction)));
+
+    internal void InvalidClient(string tenant, string environment) =>
+        _invalidClient.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("environment", environment));
+
+    internal void UnauthorizedRetry(string tenant) => _unauthorizedRetries.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
+
+    internal void Truncated(string tenant, string resource, string reason) =>
+        _truncated.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("resource", resource),
+            new KeyValuePair<string, object?>("reason", reason));
+
+    private static string Lower(FhirInteraction i) => i.ToString().ToLowerInvariant();
+}

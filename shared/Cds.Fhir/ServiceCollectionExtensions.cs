@@ -1,0 +1,97 @@
+using Cds.Fhir.Auth;
+using Cds.Fhir.Configuration;
+using Cds.Fhir.Http;
+using Cds.Fhir.Patients;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Cds.Fhir;
+
+public static class CdsFhirServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers SMART Backend Services and Epic-aware FHIR access for every tenant under <c>Tenants</c> in
+    /// <paramref name="configuration"/> (the root configuration, or any section holding a <c>Tenants</c> child):
+    /// options validated at start-up (ValidateOnStart), one HttpClient per tenant (standard resilience handler with
+    /// Retry-After, jitter and a per-tenant circuit breaker, then the backend token, then metrics and 403
+    /// classification), <see cref="IEpicFhirClientFactory"/>, <see cref="IPatientContextReader"/> and the
+    /// <c>Cds.Fhir</c> meter.
+    /// </summary>
+    public static IServiceCollection AddCdsFhir(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var tenantsSection = configuration.GetSection("Tenants");
+
+        services.AddOptions<FhirTenantsOptions>().Bind(configuration).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FhirTenantsOptions>, TenantOptionsValidator>());
+        services.AddMetrics();
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<FhirMetrics>();
+        services.TryAddSingleton<FhirTenantRegistry>();
+        services.TryAddSingleton<SmartConfigurationCache>();
+        services.TryAddSingleton<BackendTokenProvider>();
+        services.TryAddSingleton<CapabilityCache>();
+        services.TryAddSingleton<IEpicFhirClientFactory, EpicFhirClientFactory>();
+        services.TryAddSingleton<IPatientContextReader, PatientContextReader>();
+
+        services.AddHttpClient(SmartConfigurationCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient(BackendTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+
+        var tenantIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var tenant in tenantsSection.GetChildren())
+        {
+            var id = tenant.Key;
+            tenantIds.Add(id);
+            var resilience = tenant.GetSection("Resilience").Get<FhirResilienceOptions>() ?? new FhirResilienceOptions();
+            var builder = services.AddHttpClient(EpicFhirClient.HttpClientName(id), c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+            // Outermost: retries (429/5xx/408/timeouts, Retry-After honoured, exponential backoff with jitter) and
+            // this tenant's own circuit breaker. Each attempt goes through the token handler, so a retry after a long
+            // wait still carries a token that is valid at that moment.
+            builder.AddStandardResilienceHandler(o => Apply(o, resilience));
+            builder.AddHttpMessageHandler(sp => new BackendAuthHandler(id, sp.GetRequiredService<BackendTokenProvider>(),
+                sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<BackendAuthHandler>>()));
+            builder.AddHttpMessageHandler(sp => new EpicResponseHandler(id, sp.GetRequiredService<FhirTenantRegistry>(),
+                sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<EpicResponseHandler>>()));
+        }
+
+        services.AddSingleton(new RegisteredTenantClients(tenantIds));
+        return services;
+    }
+
+    private static void Apply(HttpStandardResilienceOptions o, FhirResilienceOptions r)
+    {
+        o.TotalRequestTimeout.Timeout = r.TotalTimeout;
+        o.AttemptTimeout.Timeout = r.AttemptTimeout;
+
+        o.Retry.MaxRetryAttempts = r.MaxRetryAttempts;
+        o.Retry.Delay = r.RetryBaseDelay;
+        o.Retry.MaxDelay = r.MaxRetryDelay;
+        o.Retry.BackoffType = DelayBackoffType.Exponential;
+        o.Retry.UseJitter = true;
+        o.Retry.ShouldRetryAfterHeader = true;
+        var maxDelay = r.MaxRetryDelay;
+        // Transient failures are retried, except when Epic asks for a longer pause than we are willing to wait:
+        // retrying early would ignore Retry-After, so the 429/503 goes back to the caller instead.
+        o.Retry.ShouldHandle = args => ValueTask.FromResult(
+            HttpClientResiliencePredicates.IsTransient(args.Outcome) && !AsksForLongerPause(args.Outcome.Result, maxDelay));
+
+        o.CircuitBreaker.FailureRatio = r.BreakerFailureRatio;
+        o.CircuitBreaker.MinimumThroughput = r.BreakerMinimumThroughput;
+        o.CircuitBreaker.SamplingDuration = r.BreakerSamplingDuration;
+        o.CircuitBreaker.BreakDuration = r.BreakerBreakDuration;
+    }
+
+    private static bool AsksForLongerPause(HttpResponseMessage? response, TimeSpan maxDelay)
+    {
+        var retryAfter = response?.Headers.RetryAfter;
+        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait > maxDelay;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Cds.EpicSandbox;
+using Cds.Fhir.Auth;
+using Cds.Fhir.Patients;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cds.Fhir.Tests;
+
+/// <summary>Finds <c>shared/data</c> (CI puts a copy of shared/ beside the clone; sessions have /work/shared).</summary>
+internal static class SharedData
+{
+    public static string Root { get; } = Find();
+
+    public static string PathOf(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    private static string Find()
+    {
+        var env = Environment.GetEnvironmentVariable("CDS_SHARED_DATA");
+        if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
+        {
+            return env;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "data");
+            if (Directory.Exists(System.IO.Path.Combine(candidate, "jwt-vectors")))
+            {
+                return candidate;
+            }
+        }
+
+        return "/work/shared/data";
+    }
+}
+
+/// <summary>Builds the flat configuration keys of one tenant (Tenants:{id}:...).</summary>
+internal sealed class TenantConfig
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.OrdinalIgnoreCase);
+    private readonly string _id;
+
+    public TenantConfig(string id, Uri fhirBase, string environment = "NonProduction")
+    {
+        _id = id;
+        Set("Name", "Test tenant " + id);
+        Set("Environment", environment);
+        Set("FhirBaseUrl", fhirBase.ToString());
+        Set("Backend:NonProdClientId", SandboxClients.NonProdClientId);
+        Set("Backend:ProdClientId", SandboxClients.ProdClientId);
+        Set("Backend:PrivateKeyPath", SandboxClients.PrivateKeyPemPath);
+        Set("Backend:KeyId", SandboxClients.KeyId);
+        Scopes("system/Patient.rs", "system/Observation.rs", "system/Condition.rs", "system/MedicationRequest.rs", "system/Medication.r",
+            "system/AllergyIntolerance.rs", "system/DocumentReference.crs");
+        // Fast, deterministic defaults for tests; individual tests override.
+        Set("Resilience:MaxRetryAttempts", "3");
+        Set("Resilience:RetryBaseDelay", "00:00:00.050");
+        Set("Resilience:MaxRetryDelay", "00:00:05");
+        Set("Resilience:AttemptTimeout", "00:00:05");
+        Set("Resilience:TotalTimeout", "00:00:30");
+        Set("Resilience:BreakerSamplingDuration", "00:00:30");
+        Set("Resilience:BreakerMinimumThroughput", "1000");
+        Set("Resilience:BreakerBreakDuration", "00:00:05");
+    }
+
+    public TenantConfig Set(string key, string? value)
+    {
+        _values[$"Tenants:{_id}:{key}"] = value;
+        return this;
+    }
+
+    public TenantConfig Scopes(params string[] scopes)
+    {
+        foreach (var key in _values.Keys.Where(k => k.StartsWith($"Tenants:{_id}:Backend:Scopes:", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            _values.Remove(key);
+        }
+
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            Set($"Backend:Scopes:{i}", scopes[i]);
+        }
+
+        return this;
+    }
+
+    public IEnumerable<KeyValuePair<string, string?>> Values => _values;
+}
+
+/// <summary>A service provider with AddCdsFhir over in-memory configuration, plus captured logs and metrics.</summary>
+internal sealed class FhirTestHost : IAsyncDisposable
+{
+    public FhirTestHost(params TenantConfig[] tenants)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(tenants.SelectMany(t => t.Values)).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+        services.AddCdsFhir(configuration);
+        Services = services.BuildServiceProvider();
+        Metrics = new MetricCollector(Services.GetRequiredService<IMeterFactory>());
+    }
+
+    public ServiceProvider Services { get; }
+    public LogCollector Logs { get; } = new();
+    public MetricCollector Metrics { get; }
+
+    public IEpicFhirClientFactory Clients => Services.GetRequiredService<IEpicFhirClientFactory>();
+    public BackendTokenProvider Tokens => Services.GetRequiredService<BackendTokenProvider>();
+    public IPatientContextReader Patients => Services.GetRequiredService<IPatientContextReader>();
+
+    /// <summary>Runs the start-up validation (what ValidateOnStart does when a host starts).</summary>
+    public void ValidateOnStart() => Services.GetRequiredService<IStartupValidator>().Validate();
+
+    public async ValueTask DisposeAsync()
+    {
+        Metrics.Dispose();
+        await Services.DisposeAsync();
+    }
+}
+
+internal sealed class LogCollector : ILoggerProvider
+{
+    public ConcurrentQueue<string> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    public string All => string.Join("\n", Entries);
+
+    private sealed class Collector(LogCollector owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
+
+/// <summary>Listens to the Cds.Fhir meter and sums counters by instrument name and tag set.</summary>
+internal sealed class MetricCollector : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)> _measurements = new();
+
+    public MetricCollector(IMeterFactory scope)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == FhirMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, scope))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var dict = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var tag in tags)
+            {
+                dict[tag.Key] = tag.Value;
+            }
+
+            _measurements.Enqueue((instrument.Name, value, dict));
+        });
+        _listener.Start();
+    }
+
+    public long Sum(string instrument, params (string Key, object? Value)[] tags) =>
+        _measurements.Where(m => m.Instrument == instrument && tags.All(t => m.Tags.TryGetValue(t.Key, out var v) && Equals(v?.ToString(), t.Value?.ToString())))
+            .Sum(m => m.Value);
+
+    public void Dispose() => _listener.Dispose();
+}
