@@ -58,6 +58,9 @@ public static class EventStoreSetup
         options.Events.AddEventType<EnrichmentCompleted>();
         options.Events.AddEventType<CardsReturned>();
         options.Events.AddEventType<FeedbackReceived>();
+        options.Events.AddEventType<WriteBackRequested>();
+        options.Events.AddEventType<WriteBackSucceeded>();
+        options.Events.AddEventType<WriteBackFailed>();
 
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);

@@ -30,6 +30,8 @@ public sealed class HookTimeline
     public bool EnrichedLate { get; set; }
     public List<FeedbackReceived> Feedback { get; set; } = [];
     public List<TimelineEntry> Entries { get; set; } = [];
+    /// <summary>Notes written back to Epic for this hook (write-back service), by stable identifier.</summary>
+    public List<TimelineNote> Notes { get; set; } = [];
 }
 
 public sealed record TimelineEntry(DateTimeOffset At, string What, string Detail);
@@ -72,6 +74,57 @@ public sealed partial class HookTimelineProjection : SingleStreamProjection<Hook
     {
         t.Feedback.Add(e);
         t.Entries.Add(new(e.ReceivedAt, "feedback-received", $"card {e.CardUuid} {e.Outcome}"));
+    }
+
+    public static void Apply(WriteBackRequested e, HookTimeline t)
+    {
+        var note = t.Notes.Find(n => n.IdentifierValue == e.NoteIdentifierValue);
+        if (note is null)
+        {
+            note = new TimelineNote
+            {
+                IdentifierSystem = e.NoteIdentifierSystem,
+                IdentifierValue = e.NoteIdentifierValue,
+                CardUuid = e.CardUuid,
+                Outcome = e.Outcome,
+                Trigger = e.Trigger,
+                RequestedAt = e.RequestedAt,
+            };
+            t.Notes.Add(note);
+        }
+        note.Status = WriteBackStatuses.Requested;
+        note.Attempts++;
+        note.Retryable = null;
+        note.FailureReason = null;
+        t.Entries.Add(new(e.RequestedAt, "write-back-requested", $"note for card {e.CardUuid} ({e.Trigger}, LOINC {e.NoteTypeLoinc})"));
+    }
+
+    public static void Apply(WriteBackSucceeded e, HookTimeline t)
+    {
+        var note = t.Notes.Find(n => n.IdentifierValue == e.NoteIdentifierValue);
+        if (note is not null)
+        {
+            note.Status = WriteBackStatuses.Succeeded;
+            note.EpicId = e.EpicId;
+            note.Retryable = null;
+            note.FailureReason = null;
+            note.CompletedAt = e.SucceededAt;
+        }
+        t.Entries.Add(new(e.SucceededAt, "write-back-succeeded",
+            $"DocumentReference/{e.EpicId} {(e.Created ? "created" : "already existed")}"));
+    }
+
+    public static void Apply(WriteBackFailed e, HookTimeline t)
+    {
+        var note = t.Notes.Find(n => n.IdentifierValue == e.NoteIdentifierValue);
+        if (note is not null && note.Status != WriteBackStatuses.Succeeded)
+        {
+            note.Status = WriteBackStatuses.Failed;
+            note.Retryable = e.Retryable;
+            note.FailureReason = e.Reason;
+            note.CompletedAt = e.FailedAt;
+        }
+        t.Entries.Add(new(e.FailedAt, "write-back-failed", $"{(e.Retryable ? "retryable" : "not retried")}: {e.Reason}"));
     }
 
     public static void Apply(CardsReturned e, HookTimeline t)
