@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cds.Hooks.Tests.Security;
+
+/// <summary>Start-up validation (actionable messages) and the development-only switch.</summary>
+public sealed class EpicJwtConfigurationTests : IAsyncLifetime
+{
+    private readonly ReplaySchema _schema = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _schema.DisposeAsync();
+
+    private async Task<string> StartupErrorAsync(HookAuthSettings settings)
+    {
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var host = await HookAuthTestHost.StartAsync(settings.Build());
+        });
+        return string.Join("\n", e.Failures);
+    }
+
+    [Fact]
+    public async Task A_tenant_without_client_id_audiences_or_key_source_fails_at_start_up_with_what_to_set()
+    {
+        var message = await StartupErrorAsync(new HookAuthSettings(_schema.Name)
+            .Tenant("broken", ["https://epic.example.org/fhir/"], audiences: [], clientId: ""));
+        Assert.Contains("Tenants:broken:HookAuth:ClientId", message);
+        Assert.Contains("Tenants:broken:HookAuth:Audiences", message);
+        Assert.Contains("JkuAllowlist", message);
+    }
+
+    [Fact]
+    public async Task A_static_jwks_with_private_key_material_is_refused()
+    {
+        var keypair = Path.Combine("/work/shared/data/jwt-vectors/cds-hooks-sandbox", "jwk-keypair.json");
+        var message = await StartupErrorAsync(new HookAuthSettings(_schema.Name)
+            .Tenant("leaky", ["https://sandbox.cds-hooks.org"], staticJwksPath: keypair));
+        Assert.Contains("private key material", message);
+    }
+
+    [Fact]
+    public async Task Missing_connection_string_bad_schema_and_relative_urls_are_reported()
+    {
+        var message = await StartupErrorAsync(new HookAuthSettings("Bad-Schema;drop")
+            .Set("ConnectionStrings:Postgres", null)
+            .Tenant("t", ["not-a-url"], ["ftp://x/y"]));
+        Assert.Contains("ConnectionStrings:Postgres", message);
+        Assert.Contains("HookAuth:ReplaySchema", message);
+        Assert.Contains("Tenants:t:HookAuth:Issuers entry 'not-a-url'", message);
+        Assert.Contains("Tenants:t:HookAuth:JkuAllowlist entry 'ftp://x/y'", message);
+    }
+
+    [Fact]
+    public async Task Two_tenants_that_could_claim_the_same_token_are_refused()
+    {
+        var message = await StartupErrorAsync(new HookAuthSettings(_schema.Name)
+            .Tenant("a", ["https://epic.example.org/fhir"], ["https://epic.example.org/jwks"])
+            .Tenant("b", ["https://epic.example.org/fhir/"], ["https://epic.example.org/jwks"]));
+        Assert.Contains("Tenants 'a' and 'b'", message);
+    }
+
+    [Fact]
+    public async Task A_misspelt_setting_is_reported()
+    {
+        var e = await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
+        {
+            await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings(_schema.Name)
+                .Tenant("t", ["https://epic.example.org/fhir"], ["https://epic.example.org/jwks"])
+                .Set("Tenants:t:HookAuth:Audience", "https://cds.example.org/cds-services").Build());
+        });
+        Assert.Contains("Audience", e.Message);
+    }
+
+    [Fact]
+    public async Task Enabled_false_lets_calls_through_unverified_and_logs_a_loud_warning()
+    {
+        await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings(_schema.Name)
+            .Set("HookAuth:Enabled", "false")
+            .Set("ConnectionStrings:Postgres", null)
+            .Tenant("dev", ["https://epic.example.org/fhir"], ["https://epic.example.org/jwks"]).Build());
+        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("NOT verified", StringComparison.Ordinal));
+
+        var response = await host.CallAsync(null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var caller = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("dev", (string?)caller["tenant"]);
+        Assert.False((bool?)caller["verified"]);
+        Assert.Empty(host.Fetches.Urls);
+    }
+
+    [Fact]
+    public async Task Enabled_is_the_default()
+    {
+        await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings(_schema.Name)
+            .Set("HookAuth:Enabled", null)
+            .Tenant("t", ["https://epic.example.org/fhir"], ["https://epic.example.org/jwks"]).Build());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.CallAsync(null)).StatusCode);
+    }
+}
