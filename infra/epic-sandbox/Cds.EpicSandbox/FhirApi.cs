@@ -372,7 +372,7 @@ internal sealed class FhirApi(EpicSandboxServer server)
                 var q = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(ifNoneExist.TrimStart('?'))
                     .SelectMany(kv => kv.Value.Select(v => new KeyValuePair<string, string>(kv.Key, v ?? ""))).ToList();
                 SearchError? searchError = null;
-                var existing = q.Count == 0 ? null : server.Search.Search(type, q, out searchError);
+                var existing = q.Count == 0 ? null : server.Search.Search(type, q, out searchError, conditional: true);
                 if (existing is null || searchError is not null)
                 {
                     result = (400, Error("fatal", "value", "4100", "The resource request contained an invalid parameter.", "If-None-Exist is not a valid search."), null, WriteOutcome.Rejected);

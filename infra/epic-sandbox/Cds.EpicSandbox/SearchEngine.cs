@@ -43,7 +43,8 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
 
     public bool IsSupportedType(string type) => Supported.ContainsKey(type);
 
-    public SearchResult Search(string type, IReadOnlyList<KeyValuePair<string, string>> query, out SearchError? error)
+    /// <param name="conditional">An If-None-Exist search: Epic's minimum-parameter rules do not apply (an identifier is enough).</param>
+    public SearchResult Search(string type, IReadOnlyList<KeyValuePair<string, string>> query, out SearchError? error, bool conditional = false)
     {
         error = null;
         var known = Supported.TryGetValue(type, out var k) ? k.ToHashSet(StringComparer.Ordinal) : [];
@@ -83,19 +84,27 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
 
         var names = criteria.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var hasPatient = names.Contains("patient") || names.Contains("subject");
-        if (PatientCompartment.Contains(type) && !hasPatient && !names.Contains("_id"))
+        if (conditional)
+        {
+            if (criteria.Count == 0)
+            {
+                error = Required(type, "at least one supported parameter in If-None-Exist");
+                return Empty;
+            }
+        }
+        else if (PatientCompartment.Contains(type) && !hasPatient && !names.Contains("_id"))
         {
             error = Required(type, "patient");
             return Empty;
         }
 
-        if (type == "Observation" && !names.Contains("_id") && !(names.Contains("category") || names.Contains("code")))
+        if (!conditional && type == "Observation" && !names.Contains("_id") && !(names.Contains("category") || names.Contains("code")))
         {
             error = Required(type, "category or code");
             return Empty;
         }
 
-        if (type == "Patient" && criteria.Count == 0)
+        if (!conditional && type == "Patient" && criteria.Count == 0)
         {
             error = Required(type, "_id, identifier, or name and birthdate");
             return Empty;
