@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Cds.Contracts;
+using Cds.Enrichment.Rules;
+using Xunit;
+
+namespace Cds.Enrichment.Tests;
+
+public sealed class EpicCardRulesTests
+{
+    private static Card Valid() => new()
+    {
+        Uuid = "2b7c0f6e-9a53-5c1e-8f44-0d1e2a3b4c5d",
+        Summary = "Allergy: amoxicillin ordered",
+        Indicator = Indicators.Warning,
+        Source = new CardSource { Label = "Drug-allergy check", Topic = new Coding { Code = "CDSDRUGALLERGY" } },
+        Detail = "The draft order contains **amoxicillin**.",
+        OverrideReasons = [new OverrideReason { Code = "toleratedbefore", Display = "Patient has tolerated before" }],
+        SelectionBehavior = "any",
+        Suggestions =
+        [
+            new Suggestion
+            {
+                Label = "Remove",
+                Uuid = "0f5e2d1c-4b3a-5968-8776-655443322110",
+                Actions = [new CardAction { Type = "delete", Description = "Remove the draft order", ResourceId = ["MedicationRequest/1"] }],
+            },
+        ],
+    };
+
+    [Fact]
+    public void A_valid_card_has_no_violations() => Assert.Empty(EpicCardRules.Violations(Valid()));
+
+    [Fact]
+    public void Summary_of_140_characters_is_a_violation() =>
+        Assert.Contains(EpicCardRules.Violations(Valid() with { Summary = new string('x', 140) }), v => v.Contains("< 140"));
+
+    [Fact]
+    public void Missing_uuids_are_violations()
+    {
+        var card = Valid() with { Uuid = "" };
+        card = card with { Suggestions = [card.Suggestions![0] with { Uuid = " " }] };
+
+        var violations = EpicCardRules.Violations(card);
+        Assert.Contains(violations, v => v == "card.uuid is missing");
+        Assert.Contains(violations, v => v == "card.suggestions[0].uuid is missing");
+    }
+
+    [Theory]
+    [InlineData("CDS-DRUG-ALLERGY")]
+    [InlineData("")]
+    [InlineData("drug allergy")]
+    public void Topic_code_must_be_alphanumeric(string code) =>
+        Assert.Contains(EpicCardRules.Violations(Valid() with { Source = Valid().Source with { Topic = new Coding { Code = code } } }), v => v.Contains("topic.code"));
+
+    [Fact]
+    public void Missing_topic_is_a_violation() =>
+        Assert.Contains(EpicCardRules.Violations(Valid() with { Source = new CardSource { Label = "x" } }), v => v.Contains("topic is missing"));
+
+    [Fact]
+    public void Selection_behavior_other_than_any_is_a_violation() =>
+        Assert.Contains(EpicCardRules.Violations(Valid() with { SelectionBehavior = "at-most-one" }), v => v.Contains("selectionBehavior"));
+
+    [Fact]
+    public void Suggestions_without_selection_behavior_are_a_violation() =>
+        Assert.Contains(EpicCardRules.Violations(Valid() with { SelectionBehavior = null }), v => v.Contains("selectionBehavior"));
+
+    [Fact]
+    public void Two_actions_in_one_suggestion_is_a_violation()
+    {
+        var suggestion = Valid().Suggestions![0];
+        var card = Valid() with { Suggestions = [suggestion with { Actions = [.. suggestion.Actions!, .. suggestion.Actions!] }] };
+
+        Assert.Contains(EpicCardRules.Violations(card), v => v.Contains("exactly one action"));
+    }
+
+    [Fact]
+    public void Delete_action_needs_relative_references()
+    {
+        var suggestion = Valid().Suggestions![0];
+        var card = Valid() with { Suggestions = [suggestion with { Actions = [suggestion.Actions![0] with { ResourceId = ["123"] }] }] };
+
+        Assert.Contains(EpicCardRules.Violations(card), v => v.Contains("resourceId"));
+    }
+
+    [Fact]
+    public void Html_detail_needs_the_content_type_extension()
+    {
+        var html = Valid() with { Detail = "<b>Stop</b> the order" };
+
+        Assert.Contains(EpicCardRules.Violations(html), v => v.Contains(EpicCardRules.DetailContentTypeExtension));
+        Assert.Empty(EpicCardRules.Violations(html with
+        {
+            Extension = new Dictionary<string, string> { [EpicCardRules.DetailContentTypeExtension] = "text/html" },
+        }));
+    }
+
+    [Fact]
+    public void Empty_optional_members_are_violations()
+    {
+        var card = Valid() with { OverrideReasons = [], Detail = "", Suggestions = null, SelectionBehavior = null, Links = [] };
+
+        var violations = EpicCardRules.Violations(card);
+        Assert.Contains(violations, v => v.Contains("card.overrideReasons is an empty array"));
+        Assert.Contains(violations, v => v.Contains("card.links is an empty array"));
+        Assert.Contains(violations, v => v.Contains("card.detail is an empty string"));
+    }
+
+    [Fact]
+    public void Serialized_card_has_camel_case_names_and_no_nulls()
+    {
+        var json = JsonSerializer.Serialize(Valid() with { Detail = null }, CdsJson.Options);
+
+        Assert.DoesNotContain("null", json);
+        Assert.Contains("\"selectionBehavior\":\"any\"", json);
+        Assert.Contains("\"resourceId\":[\"MedicationRequest/1\"]", json);
+        Assert.Contains("\"overrideReasons\":[{\"code\":\"toleratedbefore\"", json);
+    }
+}
