@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Hl7.Fhir.Model;
+
+namespace Cds.Hooks.Requests;
+
+/// <summary>What one prefetch key holds.</summary>
+public enum PrefetchState
+{
+    /// <summary>The key is not in the request: the caller may fetch it (and answer 412 when it cannot).</summary>
+    Missing,
+    /// <summary>
+    /// The client says there is nothing: <c>null</c>, an <c>OperationOutcome</c>, or a Bundle with no data entries
+    /// (Epic's empty search = one OperationOutcome entry with <c>search.mode = outcome</c>). Do not fetch again.
+    /// </summary>
+    NoData,
+    /// <summary>Resources are present (a single resource, or a Bundle's non-outcome entries).</summary>
+    Provided,
+}
+
+/// <summary>One prefetch key, classified (EPIC.md 7, CDS Hooks 2.0 §Prefetch).</summary>
+public sealed record PrefetchItem
+{
+    public required string Key { get; init; }
+    public required PrefetchState State { get; init; }
+    /// <summary>Data resources (never OperationOutcomes); empty unless <see cref="PrefetchState.Provided"/>.</summary>
+    public IReadOnlyList<Resource> Resources { get; init; } = [];
+    /// <summary>OperationOutcomes that came instead of or beside the data (search.mode = outcome, or the key's value itself).</summary>
+    public IReadOnlyList<OperationOutcome> Outcomes { get; init; } = [];
+    /// <summary>The key held a Bundle (a search result) rather than a single resource.</summary>
+    public bool WasBundle { get; init; }
+    /// <summary>The Bundle's <c>link[next]</c> as given (more pages exist); follow it exactly as returned (EPIC.md 19).</summary>
+    public string? NextPageUrl { get; init; }
+    /// <summary>An outcome with severity error/fatal came: "no data" because the client failed, not because none exists.</summary>
+    public bool HasErrorOutcome => Outcomes.Any(o => o.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal));
+    /// <summary>The key's value was not usable FHIR and the reader was told to treat it as missing (see <see cref="InvalidPrefetchHandling"/>).</summary>
+    public bool WasInvalid { get; init; }
+
+    /// <summary>The data resources of type <typeparamref name="T"/>.</summary>
+    public IEnumerable<T> ResourcesOf<T>() where T : Resource => Resources.OfType<T>();
+
+    public static PrefetchItem MissingKey(string key) => new() { Key = key, State = PrefetchState.Missing };
+}
+
+/// <summary>
+/// The request's prefetch, classified per key. Keys are kept exactly as sent (Epic analysts name them by hand: <c>-user</c>).
+/// <see cref="Get"/> of a key that was not sent returns a <see cref="PrefetchState.Missing"/> item.
+/// </summary>
+public sealed class PrefetchSet
+{
+    private readonly Dictionary<string, PrefetchItem> _items;
+
+    public PrefetchSet(IEnumerable<PrefetchItem> items)
+    {
+        _items = new Dictionary<string, PrefetchItem>(StringComparer.Ordinal);
+        foreach (var item in items)
+            _items[item.Key] = item;
+    }
+
+    public static PrefetchSet Empty { get; } = new([]);
+
+    /// <summary>Keys the request carried (in any state but Missing).</summary>
+    public IReadOnlyCollection<string> Keys => _items.Keys;
+
+    public IReadOnlyCollection<PrefetchItem> Items => _items.Values;
+
+    public PrefetchItem Get(string key) => _items.TryGetValue(key, out var item) ? item : PrefetchItem.MissingKey(key);
+
+    public PrefetchState StateOf(string key) => Get(key).State;
+
+    /// <summary>Of <paramref name="expectedKeys"/> (e.g. the service's templates), those the request did not carry.</summary>
+    public IReadOnlyList<string> MissingOf(IEnumerable<string> expectedKeys) =>
+        expectedKeys.Where(k => Get(k).State == PrefetchState.Missing).ToList();
+
+    /// <summary>
+    /// Classifies a <c>prefetch</c> object. Returns problems for values that are not FHIR resources or not readable as R4;
+    /// with <see cref="InvalidPrefetchHandling.TreatAsMissing"/> such keys become Missing (flagged) instead.
+    /// </summary>
+    public static (PrefetchSet Set, IReadOnlyList<RequestProblem> Problems) Classify(JsonElement prefetch, string path = "prefetch",
+        InvalidPrefetchHandling invalid = InvalidPrefetchHandling.Reject)
+    {
+        if (prefetch.ValueKind == JsonValueKind.Null || prefetch.ValueKind == JsonValueKind.Undefined)
+            return (Empty, []);
+        if (prefetch.ValueKind != JsonValueKind.Object)
+            return (Empty, [new RequestProblem(path, "prefetch must be a JSON object of key → FHIR resource.", ProblemCode.Invalid)]);
+
+        var items = new List<PrefetchItem>();
+        var problems = new List<RequestProblem>();
+        foreach (var property in prefetch.EnumerateObject())
+        {
+            var keyPath = JsonPath.Member(path, property.Name);
+            var (item, itemProblems) = ClassifyOne(property.Name, property.Value, keyPath);
+            if (itemProblems.Count > 0)
+            {
+                if (invalid == InvalidPrefetchHandling.Reject)
+                    problems.AddRange(itemProblems);
+                else
+                    items.Add(new PrefetchItem { Key = property.Name, State = PrefetchState.Missing, WasInvalid = true });
+                continue;
+            }
+            items.Add(item!);
+        }
+        return (new PrefetchSet(items), problems);
+    }
+
+    private static (PrefetchItem? Item, IReadOnlyList<RequestProblem> Problems) ClassifyOne(string key, JsonElement value, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+            return (new PrefetchItem { Key = key, State = PrefetchState.NoData }, []);
+        if (value.ValueKind != JsonValueKind.Object)
+            return (null, [new RequestProblem(path, "A prefetch value must be a FHIR resource or null.", ProblemCode.Invalid)]);
+
+        var read = FhirResourceReader.Read(value, path);
+        if (!read.Succeeded)
+            return (null, read.Problems);
+
+        switch (read.Resource)
+        {
+            case OperationOutcome outcome:
+                return (new PrefetchItem { Key = key, State = PrefetchState.NoData, Outcomes = [outcome] }, []);
+            case Bundle bundle:
+            {
+                var data = new List<Resource>();
+                var outcomes = new List<OperationOutcome>();
+                foreach (var entry in bundle.Entry)
+                {
+                    if (entry?.Resource is null)
+                        continue;
+                    var isOutcome = entry.Search?.Mode == Bundle.SearchEntryMode.Outcome;
+                    if (entry.Resource is OperationOutcome oo)
+                        outcomes.Add(oo); // an OperationOutcome is never data, whatever its search.mode
+                    else if (!isOutcome)
+                        data.Add(entry.Resource);
+                    // an outcome-mode entry that is not an OperationOutcome is neither data nor an outcome: dropped
+                }
+                var next = bundle.Link.FirstOrDefault(l => string.Equals(l.Relation, "next", StringComparison.OrdinalIgnoreCase))?.Url;
+                return (new PrefetchItem
+                {
+                    Key = key,
+                    State = data.Count > 0 ? PrefetchState.Provided : PrefetchState.NoData,
+                    Resources = data,
+                    Outcomes = outcomes,
+                    WasBundle = true,
+                    NextPageUrl = next,
+                }, []);
+            }
+            default:
+                return (new PrefetchItem { Key = key, State = PrefetchState.Provided, Resources = [read.Resource!] }, []);
+        }
+    }
+}
+
+/// <summary>What to do with a prefetch value that is not usable FHIR R4.</summary>
+public enum InvalidPrefetchHandling
+{
+    /// <summary>Refuse the request (400, OperationOutcome naming <c>prefetch.key</c>). Default.</summary>
+    Reject,
+    /// <summary>Keep going: the key becomes Missing (flagged <see cref="PrefetchItem.WasInvalid"/>) so the caller fetches it.</summary>
+    TreatAsMissing,
+}

@@ -1,0 +1,28 @@
+using FluentValidation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cds.Hooks.Requests;
+
+/// <summary>DI registration of the request reading pieces.</summary>
+public static class RequestsRegistration
+{
+    /// <summary>
+    /// Registers <see cref="HookRequestReaderOptions"/> (bound from <c>CdsHooks:Requests</c>), <see cref="HookRequestMetrics"/>,
+    /// and the FluentValidation validators (envelope validators per served hook are reached through <see cref="HookValidators"/>).
+    /// </summary>
+    public static IServiceCollection AddHookRequestReading(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<HookRequestReaderOptions>()
+            .Bind(configuration.GetSection(HookRequestReaderOptions.SectionName))
+            .Validate(o => o.MaxDepth is > 0 and <= 256 && o.MaxArrayItems > 0 && o.MaxBodyBytes > 0, "CdsHooks:Requests limits must be positive (MaxDepth ≤ 256).");
+        services.AddMetrics();
+        services.AddSingleton<HookRequestMetrics>();
+        services.AddSingleton<IValidator<RawFeedbackItem>, FeedbackItemValidator>();
+        services.AddSingleton<PatientViewContextValidator>();
+        services.AddSingleton<OrderSelectContextValidator>();
+        services.AddSingleton<OrderSignContextValidator>();
+        return services;
+    }
+}
