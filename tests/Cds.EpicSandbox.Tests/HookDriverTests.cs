@@ -195,11 +195,12 @@ public sealed class HookDriverTests(SandboxFixture f) : IClassFixture<SandboxFix
     {
         await using var cds = await FakeCdsService.StartAsync();
         var exit = await SandboxProgram.Main(["drive", "--cds", cds.ServicesBaseUrl.ToString(), "--hook", "order-select",
-            "--patient", SandboxPatients.PenicillinAllergic, "--med", "amoxicillin", "--feedback", "overridden", "--sandbox", f.Sandbox.BaseUrl.ToString()]);
+            "--patient", "penicillin-allergic", "--med", "amoxicillin", "--feedback", "overridden", "--sandbox", f.Sandbox.BaseUrl.ToString()]);
         Assert.Equal(0, exit);
         var requests = cds.Requests.ToList();
         Assert.Equal(2, requests.Count);
         Assert.Equal("order-select", requests[0].Path);
+        Assert.Equal(SandboxPatients.PenicillinAllergic, (string?)requests[0].Body["context"]!["patientId"]);
         Assert.Equal("order-select/feedback", requests[1].Path);
         Assert.Equal("8d5f7c0e-1111-4c6e-9d2a-000000000001", (string?)requests[1].Body["feedback"]![0]!["card"]);
         var token = (string)requests[0].Body["fhirAuthorization"]!["access_token"]!;

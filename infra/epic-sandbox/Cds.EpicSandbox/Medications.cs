@@ -32,10 +32,13 @@ public sealed record DraftMedication(
     public static DraftMedication Lisinopril { get; } = new("lisinopril", "29046", "314076", "LISINOPRIL 10 MG PO TABS",
         "lisinopril 10 MG Oral Tablet", "eLisiMed.Qm7Tf2Yc-Lb8Wz3", "6918", 10, "mg", "TABS", "Tablet");
 
+    public static DraftMedication Enalapril { get; } = new("enalapril", "3827", "858817", "ENALAPRIL MALEATE 10 MG PO TABS",
+        "enalapril maleate 10 MG Oral Tablet", "eEnalMed.Wd5Hs2Kp-Cy7Qa3", "6955", 10, "mg", "TABS", "Tablet");
+
     public static DraftMedication Ibuprofen { get; } = new("ibuprofen", "5640", "310965", "IBUPROFEN 400 MG PO TABS",
         "ibuprofen 400 MG Oral Tablet", "eIbupMed.Xs4Nd8Jq-Rv1Pe3", "2213", 400, "mg", "TABS", "Tablet");
 
-    public static IReadOnlyList<DraftMedication> Known { get; } = [Amoxicillin, Metformin, Lisinopril, Ibuprofen];
+    public static IReadOnlyList<DraftMedication> Known { get; } = [Amoxicillin, Metformin, Lisinopril, Enalapril, Ibuprofen];
 
     /// <summary>Finds a known medication by key, ingredient or product code.</summary>
     public static DraftMedication Parse(string keyOrCode) =>

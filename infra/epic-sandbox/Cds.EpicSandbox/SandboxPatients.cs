@@ -33,6 +33,24 @@ public static class SandboxPatients
 
     public static IReadOnlyList<string> Synthea { get; } = [AbramLemke, BernieSmitham, LashaundaRodriguez, ShermanGreen];
 
+    /// <summary>Short names accepted wherever a patient id is (the command's --patient): kebab-case of the constant names.</summary>
+    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["penicillin-allergic"] = PenicillinAllergic,
+        ["ckd-on-metformin"] = CkdOnMetformin,
+        ["on-lisinopril"] = OnLisinopril,
+        ["type2-diabetic-high-a1c"] = Type2DiabeticHighA1c,
+        ["no-data"] = NoData,
+        ["camila-lopez"] = CamilaLopez,
+        ["abram-lemke"] = AbramLemke,
+        ["bernie-smitham"] = BernieSmitham,
+        ["lashaunda-rodriguez"] = LashaundaRodriguez,
+        ["sherman-green"] = ShermanGreen,
+    };
+
+    /// <summary>An alias ("penicillin-allergic") or an id (returned as is).</summary>
+    public static string Resolve(string aliasOrId) => Aliases.TryGetValue(aliasOrId, out var id) ? id : aliasOrId;
+
     /// <summary>The sandbox clinician (Practitioner from the Epic sandbox data) and the PractitionerRole the hooks use as userId.</summary>
     public const string PractitionerId = "eM5CWtq15N0WJeuCet5bJlQ3";
     public const string PractitionerRoleId = "e-QokEGUJIzyynNdkCFrs9w3";

@@ -34,7 +34,8 @@ internal static class SandboxProgram
     {
         Console.Error.WriteLine($"error: {problem}");
         Console.Error.WriteLine("usage: serve [--port 5180] [--environment NonProduction|Production] [--page-size N] [--token-lifetime SECONDS] [--ignore-count] [--data DIR]");
-        Console.Error.WriteLine("       drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient ID [--med amoxicillin] [--feedback overridden] [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/]");
+        Console.Error.WriteLine("       drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient ID [--med amoxicillin] [--feedback overridden] [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/] [--service ID] [--aud URL] [--print-curl]");
+        Console.Error.WriteLine("       patients: " + string.Join(", ", SandboxPatients.Aliases.Keys) + "; meds: " + string.Join(", ", DraftMedication.Known.Select(k => k.Key)));
         return 2;
     }
 
@@ -94,7 +95,7 @@ internal static class SandboxProgram
     {
         var cds = One(o, "cds") ?? throw new ArgumentException("--cds is required");
         var hook = One(o, "hook") ?? "patient-view";
-        var patient = One(o, "patient") ?? throw new ArgumentException("--patient is required");
+        var patient = SandboxPatients.Resolve(One(o, "patient") ?? throw new ArgumentException("--patient is required (an id or one of: " + string.Join(", ", SandboxPatients.Aliases.Keys) + ")"));
         var meds = (o.TryGetValue("med", out var m) ? m : []).Select(DraftMedication.Parse).ToList();
         if (hook is "order-select" or "order-sign" && meds.Count == 0)
         {
@@ -128,6 +129,15 @@ internal static class SandboxProgram
                 _ => throw new ArgumentException($"unknown hook '{hook}' (patient-view, order-select, order-sign)"),
             };
             var serviceId = One(o, "service") ?? hook;
+            if (o.ContainsKey("print-curl"))
+            {
+                var file = Path.Combine(Path.GetTempPath(), $"epic-{hook}-{Guid.NewGuid():N}.json");
+                await File.WriteAllTextAsync(file, request.ToJsonString());
+                var url = new Uri(driver.CdsServicesBaseUrl, serviceId);
+                Console.WriteLine("# the same call by hand (the JWT is valid for 15 minutes; a jti is accepted once):");
+                Console.WriteLine($"curl -sS -X POST '{url}' -H 'Content-Type: application/json' -H 'Authorization: Bearer {driver.SignHookJwt(driver.Audience ?? url.ToString())}' --data @{file}");
+            }
+
             using var response = await driver.SendAsync(serviceId, request);
             var body = await response.Content.ReadAsStringAsync();
             Console.WriteLine($"{hook} -> {(int)response.StatusCode} {response.StatusCode}");
