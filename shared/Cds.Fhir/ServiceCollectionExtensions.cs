@@ -40,8 +40,10 @@ public static class CdsFhirServiceCollectionExtensions
         services.TryAddSingleton<IEpicFhirClientFactory, EpicFhirClientFactory>();
         services.TryAddSingleton<IPatientContextReader, PatientContextReader>();
 
-        services.AddHttpClient(SmartConfigurationCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHttpClient(BackendTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+        // The factory's default loggers write request URLs, which carry patient ids: removed; our handlers log
+        // tenant, resource type, interaction and status only.
+        services.AddHttpClient(SmartConfigurationCache.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
+        services.AddHttpClient(BackendTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllLoggers();
 
         var tenantIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var tenant in tenantsSection.GetChildren())
@@ -49,7 +51,7 @@ public static class CdsFhirServiceCollectionExtensions
             var id = tenant.Key;
             tenantIds.Add(id);
             var resilience = tenant.GetSection("Resilience").Get<FhirResilienceOptions>() ?? new FhirResilienceOptions();
-            var builder = services.AddHttpClient(EpicFhirClient.HttpClientName(id), c => c.Timeout = Timeout.InfiniteTimeSpan);
+            var builder = services.AddHttpClient(EpicFhirClient.HttpClientName(id), c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
 
             // Outermost: retries (429/5xx/408/timeouts, Retry-After honoured, exponential backoff with jitter) and
             // this tenant's own circuit breaker. Each attempt goes through the token handler, so a retry after a long

@@ -92,7 +92,9 @@ internal sealed partial class EpicResponseHandler : DelegatingHandler
         }
 
         var status = (int)response.StatusCode;
-        _metrics.Request(_tenant, resource, interaction, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _metrics.Request(_tenant, resource, interaction, status, elapsed.TotalSeconds);
+        _logger.LogDebug("FHIR {Resource} {Interaction} for tenant {Tenant}: {Status} in {ElapsedMs:0} ms", resource, interaction, _tenant, status, elapsed.TotalMilliseconds);
         if (scope is not null)
         {
             scope.LastStatus = status;
