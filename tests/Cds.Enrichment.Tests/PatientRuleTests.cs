@@ -87,6 +87,37 @@ public sealed class PatientRuleTests
     }
 
     [Fact]
+    public void A_gap_named_with_its_reason_counts_as_a_gap()
+    {
+        var patient = Type2DiabeticHighA1c() with { Gaps = ["labs: result cut by page limit after 5 page(s); later entries are missing"] };
+
+        Assert.Empty(Evaluate(HookNames.PatientView, patient));
+    }
+
+    [Fact]
+    public void An_hba1c_the_rule_cannot_compare_blocks_the_none_on_record_claim()
+    {
+        // The context keeps only the latest HbA1c; here it is an IFCC result in mmol/mol.
+        var patient = Type2DiabeticHighA1c() with
+        {
+            Labs = [new LabResult("ifcc", [Loinc("59261-8")], 88m, "mmol/mol", Now.AddMonths(-1), "final")],
+        };
+
+        Assert.Empty(Evaluate(HookNames.PatientView, patient));
+    }
+
+    [Fact]
+    public void Hba1c_in_an_unexpected_unit_is_not_compared()
+    {
+        var patient = Type2DiabeticHighA1c() with
+        {
+            Labs = [new LabResult("a", [Loinc("4548-4")], 75m, "mmol/mol", Now.AddMonths(-1), "final")],
+        };
+
+        Assert.Empty(Evaluate(HookNames.PatientView, patient));
+    }
+
+    [Fact]
     public void Hba1c_without_a_date_makes_the_gap_unknown()
     {
         var patient = Type2DiabeticHighA1c() with

@@ -34,9 +34,12 @@ internal static class ContextFacts
     private static readonly HashSet<string> UnusableLab = new(StringComparer.OrdinalIgnoreCase)
         { "entered-in-error", "cancelled", "registered" };
 
-    /// <summary>True when the context says this part of the chart could not be obtained.</summary>
+    /// <summary>
+    /// True when the context says this part of the chart could not be obtained (completely or partly). A gap is named
+    /// by its part, optionally followed by ": reason", e.g. "labs: result cut by page limit after 5 page(s)".
+    /// </summary>
     public static bool HasGap(PatientContext patient, string part) =>
-        patient.Gaps.Any(g => GapAliases.TryGetValue(g.Trim(), out var canonical) && canonical == part);
+        patient.Gaps.Any(g => GapAliases.TryGetValue(g.Split(':', 2)[0].Trim(), out var canonical) && canonical == part);
 
     public static bool IsActive(MedicationEntry medication) => medication.Status is null || !InactiveMedication.Contains(medication.Status);
 

@@ -27,7 +27,9 @@ internal static class PatientRules
             .Where(l => (l.Status is null || !l.Status.Equals("entered-in-error", StringComparison.OrdinalIgnoreCase))
                         && parameters.HbA1cCodes.Any(p => p.MatchesAny(l.Codes)))
             .ToList();
-        if (hba1c.Any(l => l.Effective is null || l.Value is null || !ContextFacts.UnitAccepted(l.Unit, parameters.Units)))
+        var related = patient.Labs.Any(l => (l.Status is null || !l.Status.Equals("entered-in-error", StringComparison.OrdinalIgnoreCase))
+                                            && parameters.RelatedCodes.Any(p => p.MatchesAny(l.Codes)));
+        if (related || hba1c.Any(l => l.Effective is null || l.Value is null || !ContextFacts.UnitAccepted(l.Unit, parameters.Units)))
         {
             // A result we cannot place in time or compare: we do not know whether the gap is real.
             yield break;

@@ -115,9 +115,14 @@ public sealed record RenalDosingParameters(
     int MaxAgeDays,
     IReadOnlyList<RenalDrug> Drugs) : RuleParameters;
 
+/// <param name="RelatedCodes">
+/// Other codes of the same analyte the rule cannot compare (another method or unit). Their presence means an HbA1c
+/// may exist, so no "none"/"overdue" claim is made from the comparable codes alone.
+/// </param>
 public sealed record DiabetesHbA1cParameters(
     IReadOnlyList<CodePattern> ConditionCodes,
     IReadOnlyList<CodePattern> HbA1cCodes,
+    IReadOnlyList<CodePattern> RelatedCodes,
     IReadOnlyList<string> Units,
     int LookbackMonths,
     decimal AboveValue) : RuleParameters;

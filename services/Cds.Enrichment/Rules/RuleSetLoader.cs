@@ -573,6 +573,7 @@ public static partial class RuleSetLoader
     {
         var conditions = ReadCodes(p, "conditionCodes", required: true, allowEmpty: false, allowed: [CodeSystems.Snomed, CodeSystems.Icd10Cm]);
         var hba1c = ReadCodes(p, "hba1cCodes", required: true, allowEmpty: false, allowed: [CodeSystems.Loinc]);
+        var related = ReadCodes(p, "relatedCodes", required: false, allowEmpty: true, allowed: [CodeSystems.Loinc]);
         var units = ReadUnits(p);
         var months = p.PositiveInt("lookbackMonths") ?? 0;
         var above = p.Number("aboveValue");
@@ -581,7 +582,7 @@ public static partial class RuleSetLoader
             p.Problem("aboveValue", "must be an HbA1c percentage between 0 and 20");
         }
 
-        return new DiabetesHbA1cParameters(conditions, hba1c, units, months, above ?? 0);
+        return new DiabetesHbA1cParameters(conditions, hba1c, related, units, months, above ?? 0);
     }
 
     private static CriticalLabParameters ReadCriticalLabs(JsonObjectReader p)
