@@ -12,7 +12,7 @@ namespace Cds.Hooks.Requests;
 public sealed record FhirAuthorization
 {
     [JsonIgnore]
-    public required string AccessToken { get; init; }
+    public string AccessToken { get; init; } = "";
     public required string TokenType { get; init; }
     public int? ExpiresIn { get; init; }
     public string? Scope { get; init; }
