@@ -22,8 +22,9 @@ internal static class Capability
                 ],
             },
         };
-        foreach (var (type, parameters) in SearchEngine.Supported.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var type in SearchEngine.Supported.Keys.Order(StringComparer.Ordinal))
         {
+            var parameters = server.Search.SupportedFor(type);
             var interactions = new List<CapabilityStatement.ResourceInteractionComponent>
             {
                 new() { Code = CapabilityStatement.TypeRestfulInteraction.Read },

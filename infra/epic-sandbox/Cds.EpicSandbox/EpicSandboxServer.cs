@@ -26,6 +26,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
     private EpicSandboxServer(SandboxSettings settings, WebApplication app, ILogger logger)
     {
         Settings = settings;
+        State = new SandboxState(settings.MaxRecords);
         _app = app;
         Logger = logger;
         Clients.RegisterDefaults();
@@ -56,7 +57,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
     /// <summary>The backend client's public JWKS served by the sandbox (register it as a JWK Set URL to test `jku`).</summary>
     public Uri BackendClientJwksUrl => new(BaseUrl, "_sandbox/keys/backend-client.jwks");
 
-    public SandboxState State { get; } = new();
+    public SandboxState State { get; }
 
     public FaultInjector Faults { get; } = new();
 

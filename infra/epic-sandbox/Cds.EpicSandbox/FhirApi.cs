@@ -232,6 +232,7 @@ internal sealed class FhirApi(EpicSandboxServer server)
         var links = new JsonArray(new JsonObject { ["relation"] = "self", ["url"] = self });
         if (offset + pageSize < matches.Count)
         {
+            PrunePages();
             var next = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18));
             _pages[next] = new PageCursor(type, matches, warnings, offset + pageSize, pageSize, token.ClientId, server.Time.GetUtcNow().AddMinutes(30));
             links.Add(new JsonObject { ["relation"] = "next", ["url"] = $"{server.FhirBaseUrl}{type}?_page={next}" });
@@ -259,6 +260,20 @@ internal sealed class FhirApi(EpicSandboxServer server)
 
         bundle["entry"] = entries;
         await WriteJson(ctx, 200, bundle);
+    }
+
+    private void PrunePages()
+    {
+        if (_pages.Count < 10_000)
+        {
+            return;
+        }
+
+        var now = server.Time.GetUtcNow();
+        foreach (var kv in _pages.Where(kv => kv.Value.Expires <= now).ToList())
+        {
+            _pages.TryRemove(kv.Key, out _);
+        }
     }
 
     public JsonObject Entry(Resource r, string mode)

@@ -59,6 +59,13 @@ public sealed record SandboxSettings
     /// <summary>Epic instance OID part used in OperationOutcome systems: urn:oid:1.2.840.114350.1.13.{this}.7.2.657369.</summary>
     public string InstanceOid { get; init; } = "0.1";
 
+    /// <summary>Search parameters this "site" does not support, per resource type (EPIC.md 20: support varies by site).
+    /// They disappear from the CapabilityStatement and are ignored with a 4122 warning, so a search using them returns more than asked.</summary>
+    public IReadOnlyDictionary<string, string[]> UnsupportedSearchParameters { get; init; } = new Dictionary<string, string[]>();
+
+    /// <summary>How many request/write records each inspection list keeps (oldest dropped first), so long runs and benchmarks stay bounded.</summary>
+    public int MaxRecords { get; init; } = 100_000;
+
     /// <summary>Log to the console (the command turns it on; tests keep it off).</summary>
     public bool ConsoleLogging { get; init; }
 

@@ -51,7 +51,7 @@ public sealed record FhirRequestRecord(
     string? Fault);
 
 /// <summary>What the sandbox received, for assertions in tests (and `GET /_sandbox/writes|requests`).</summary>
-public sealed class SandboxState
+public sealed class SandboxState(int maxRecords = 100_000)
 {
     private readonly ConcurrentQueue<WriteRecord> _writes = new();
     private readonly ConcurrentQueue<TokenRequestRecord> _tokens = new();
@@ -84,9 +84,17 @@ public sealed class SandboxState
         _fhir.Clear();
     }
 
-    internal void Add(WriteRecord r) => _writes.Enqueue(r);
+    internal void Add(WriteRecord r) => Bounded(_writes, r);
 
-    internal void Add(TokenRequestRecord r) => _tokens.Enqueue(r);
+    internal void Add(TokenRequestRecord r) => Bounded(_tokens, r);
 
-    internal void Add(FhirRequestRecord r) => _fhir.Enqueue(r);
+    internal void Add(FhirRequestRecord r) => Bounded(_fhir, r);
+
+    private void Bounded<T>(ConcurrentQueue<T> queue, T item)
+    {
+        queue.Enqueue(item);
+        while (queue.Count > maxRecords && queue.TryDequeue(out _))
+        {
+        }
+    }
 }

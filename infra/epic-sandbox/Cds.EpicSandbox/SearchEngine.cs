@@ -43,11 +43,16 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
 
     public bool IsSupportedType(string type) => Supported.ContainsKey(type);
 
+    /// <summary>The parameters this sandbox ("site") supports for a type: <see cref="Supported"/> minus the configured unsupported ones.</summary>
+    public IReadOnlyList<string> SupportedFor(string type) =>
+        (Supported.TryGetValue(type, out var all) ? all : [])
+        .Except(settings.UnsupportedSearchParameters.TryGetValue(type, out var off) ? off : [], StringComparer.Ordinal).ToList();
+
     /// <param name="conditional">An If-None-Exist search: Epic's minimum-parameter rules do not apply (an identifier is enough).</param>
     public SearchResult Search(string type, IReadOnlyList<KeyValuePair<string, string>> query, out SearchError? error, bool conditional = false)
     {
         error = null;
-        var known = Supported.TryGetValue(type, out var k) ? k.ToHashSet(StringComparer.Ordinal) : [];
+        var known = SupportedFor(type).ToHashSet(StringComparer.Ordinal);
         var warnings = new List<JsonObject>();
         var criteria = new List<(string Name, string Modifier, string Value)>();
         int? count = null;

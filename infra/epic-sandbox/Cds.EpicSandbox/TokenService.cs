@@ -177,6 +177,7 @@ internal sealed class TokenService(SandboxSettings settings, ClientRegistry clie
             return Error(400, "invalid_client", "Client assertion signature could not be verified with the registered key.", iss, alg);
         }
 
+        PruneJti(now);
         if (!_usedJti.TryAdd(iss + "\n" + jti, exp))
         {
             return Error(400, "invalid_client", "Client assertion jti has already been used.", iss, alg);
@@ -268,6 +269,25 @@ internal sealed class TokenService(SandboxSettings settings, ClientRegistry clie
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>A jti only needs remembering until its assertion expires (a later replay fails on exp anyway).</summary>
+    private void PruneJti(DateTimeOffset now)
+    {
+        if (_usedJti.Count < 10_000)
+        {
+            return;
+        }
+
+        foreach (var kv in _usedJti.Where(kv => kv.Value < now - settings.ClockSkew - TimeSpan.FromMinutes(1)).ToList())
+        {
+            _usedJti.TryRemove(kv.Key, out _);
+        }
+
+        foreach (var kv in _tokens.Where(kv => kv.Value.ExpiresAt < now - TimeSpan.FromHours(1)).ToList())
+        {
+            _tokens.TryRemove(kv.Key, out _);
         }
     }
 
