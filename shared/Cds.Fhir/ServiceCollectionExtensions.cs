@@ -81,14 +81,24 @@ public static class CdsFhirServiceCollectionExtensions
         var maxDelay = r.MaxRetryDelay;
         // Transient failures are retried, except when Epic asks for a longer pause than we are willing to wait:
         // retrying early would ignore Retry-After, so the 429/503 goes back to the caller instead.
+        // An unconditional create is not retried either: after a timeout it may have been stored already. A create
+        // with If-None-Exist (write-back's way) and every read/search is safe to repeat.
         o.Retry.ShouldHandle = args => ValueTask.FromResult(
-            HttpClientResiliencePredicates.IsTransient(args.Outcome) && !AsksForLongerPause(args.Outcome.Result, maxDelay));
+            HttpClientResiliencePredicates.IsTransient(args.Outcome)
+            && !AsksForLongerPause(args.Outcome.Result, maxDelay)
+            && IsSafeToRepeat(args.Context.GetRequestMessage()));
 
         o.CircuitBreaker.FailureRatio = r.BreakerFailureRatio;
         o.CircuitBreaker.MinimumThroughput = r.BreakerMinimumThroughput;
         o.CircuitBreaker.SamplingDuration = r.BreakerSamplingDuration;
         o.CircuitBreaker.BreakDuration = r.BreakerBreakDuration;
     }
+
+    private static bool IsSafeToRepeat(HttpRequestMessage? request) =>
+        request is null
+        || request.Method != HttpMethod.Post
+        || request.Headers.Contains("If-None-Exist")
+        || request.RequestUri?.AbsolutePath.EndsWith("/_search", StringComparison.Ordinal) == true;
 
     private static bool AsksForLongerPause(HttpResponseMessage? response, TimeSpan maxDelay)
     {

@@ -28,7 +28,10 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
         Assert.Empty(context.Gaps);
         Assert.Equal(SandboxPatients.CkdOnMetformin, context.PatientId);
         Assert.NotNull(context.BirthDate);
-        Assert.Contains(context.ActiveMedications, m => Has(m.Codes, CodeSystems.RxNorm, "6809") || m.Codes.Any(c => c.System == CodeSystems.RxNorm));
+        // Epic-style medicationReference resolved to the Medication's codes (ingredient RxNorm 6809).
+        var metformin = Assert.Single(context.ActiveMedications, m => Has(m.Codes, CodeSystems.RxNorm, "6809"));
+        Assert.Equal("active", metformin.Status);
+        Assert.NotNull(metformin.AuthoredOn);
         Assert.Contains(context.Conditions, c => Has(c.Codes, CodeSystems.Snomed, "431857002"));
         var egfr = Assert.Single(context.Labs, l => l.Codes.Any(c => c.System == CodeSystems.Loinc && Patients.LabPanels.AnalyteOf(c.Code) == "egfr"));
         Assert.Equal(25m, egfr.Value);
@@ -60,7 +63,8 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
     {
         await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl));
         var context = await host.Patients.GetPatientContextAsync("t", SandboxPatients.OnLisinopril, CancellationToken.None);
-        Assert.Contains(context.ActiveMedications, m => Has(m.Codes, CodeSystems.RxNorm, "29046") || (m.Text ?? "").Contains("lisinopril", StringComparison.OrdinalIgnoreCase));
+        var lisinopril = Assert.Single(context.ActiveMedications, m => Has(m.Codes, CodeSystems.RxNorm, "29046"));
+        Assert.Contains("LISINOPRIL", lisinopril.Text);
     }
 
     [Fact]
@@ -137,18 +141,39 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
         Assert.DoesNotContain("Bearer ey", text);
     }
 
+    private static DocumentReference Note(string identifier) => new()
+    {
+        Status = DocumentReferenceStatus.Current,
+        Identifier = [new Identifier("urn:cds:note", identifier.Split('|')[1])],
+        Subject = new ResourceReference("Patient/" + SandboxPatients.CkdOnMetformin),
+        Type = new CodeableConcept(CodeSystems.Loinc, "11506-3", "Progress note"),
+        Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/plain", Data = "CDS note"u8.ToArray() } }],
+    };
+
+    [Fact]
+    public async Task Conditional_create_is_retried_on_503_but_an_unconditional_one_is_not()
+    {
+        await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl).Set("WriteBack:Enabled", "true"));
+        var client = host.Clients.ForTenant("t");
+        var identifier = "urn:cds:note|" + Guid.NewGuid().ToString("N");
+        var once = _sandbox.Faults.Status(503, "DocumentReference", times: 1, retryAfterSeconds: 0, method: "POST");
+        var created = await client.CreateAsync(Note(identifier), "identifier=" + Uri.EscapeDataString(identifier));
+        Assert.True(created.Created);
+        Assert.Equal(1, once.Fired);
+
+        var again = _sandbox.Faults.Status(503, "DocumentReference", times: 1, retryAfterSeconds: 0, method: "POST");
+        var other = "urn:cds:note|" + Guid.NewGuid().ToString("N");
+        var ex = await Assert.ThrowsAsync<EpicFhirCallException>(() => client.CreateAsync(Note(other), ifNoneExist: null));
+        Assert.Equal(503, ex.StatusCode);
+        Assert.Equal(1, again.Fired);
+        Assert.Equal(0, _sandbox.State.CreatedCount(other));
+    }
+
     [Fact]
     public async Task Create_with_If_None_Exist_stores_once_and_is_refused_when_write_back_is_off()
     {
         var identifier = "urn:cds:note|" + Guid.NewGuid().ToString("N");
-        DocumentReference Note() => new()
-        {
-            Status = DocumentReferenceStatus.Current,
-            Identifier = [new Identifier("urn:cds:note", identifier.Split('|')[1])],
-            Subject = new ResourceReference("Patient/" + SandboxPatients.CkdOnMetformin),
-            Type = new CodeableConcept(CodeSystems.Loinc, "11506-3", "Progress note"),
-            Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/plain", Data = "Q0RTIG5vdGU="u8.ToArray() } }],
-        };
+        DocumentReference Note() => PatientContextTests.Note(identifier);
 
         await using (var off = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl)))
         {
