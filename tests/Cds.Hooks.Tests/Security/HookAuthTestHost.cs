@@ -34,7 +34,7 @@ public sealed class HookAuthTestHost : IAsyncDisposable
     public FetchRecorder Fetches { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<HookAuthTestHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<HookAuthTestHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = "Testing" });
         builder.Configuration.Sources.Clear(); // only the test's settings (before UseUrls, which writes to it)
@@ -46,6 +46,7 @@ public sealed class HookAuthTestHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(logs);
 
+        services?.Invoke(builder.Services); // e.g. a manual TimeProvider, registered before the defaults
         builder.Services.AddEpicJwtAuthentication(builder.Configuration);
         builder.Services.AddTransient(_ => new FetchRecordingHandler(fetches));
         builder.Services.AddHttpClient(EpicJwtDefaults.JwksHttpClientName).AddHttpMessageHandler<FetchRecordingHandler>();
@@ -86,6 +87,16 @@ public sealed class HookAuthTestHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+/// <summary>A clock the test moves by hand (JWKS cache intervals without sleeping).</summary>
+public sealed class ManualTimeProvider : TimeProvider
+{
+    private DateTimeOffset _now = DateTimeOffset.UtcNow;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
 }
 
 public sealed class LogSink : ILoggerProvider

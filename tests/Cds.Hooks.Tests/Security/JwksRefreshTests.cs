@@ -1,12 +1,15 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cds.Hooks.Tests.Security;
 
 /// <summary>JWKS caching: one download per jku, a key rotation picked up on an unknown kid at most once per interval.</summary>
+/// <remarks>The cache's clock is a <see cref="ManualTimeProvider"/>: intervals pass without sleeping.</remarks>
 public sealed class JwksRefreshTests : IAsyncLifetime
 {
     private const string Path = "/interconnect-fhir-oauth/api/epic/2019/Security/Open/PublicKeys/530005/OAuth2";
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+    private readonly ManualTimeProvider _clock = new();
     private readonly ReplaySchema _schema = new();
     private readonly TestKey _k1 = TestKey.Create("RS384");
     private readonly TestKey _k2 = TestKey.Create("RS384");
@@ -22,7 +25,8 @@ public sealed class JwksRefreshTests : IAsyncLifetime
         _issuer = _org.Url("/interconnect-fhir-oauth/api/FHIR/R4");
         _jku = _org.Publish(Path, TestKey.Jwks(_k1));
         _host = await HookAuthTestHost.StartAsync(new HookAuthSettings(_schema.Name)
-            .Tenant("rotating", [_issuer], [_jku], refreshInterval: Interval).Build());
+            .Tenant("rotating", [_issuer], [_jku], refreshInterval: Interval).Build(),
+            services => services.AddSingleton<TimeProvider>(_clock));
     }
 
     private string Sign(TestKey key) => new HookToken
@@ -47,12 +51,14 @@ public sealed class JwksRefreshTests : IAsyncLifetime
         Assert.Equal(1, _org.RequestsTo(Path));
 
         // After the interval: exactly one download, even for a burst of concurrent calls with unknown kids.
-        await Task.Delay(Interval + TimeSpan.FromMilliseconds(300));
+        _clock.Advance(Interval);
         var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _host.CallAsync(Sign(_k2))));
         Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(2, _org.RequestsTo(Path));
 
-        // Right after that refresh another unknown kid (k3, not published) is refused without a download...
+        _clock.Advance(Interval - TimeSpan.FromSeconds(1));
+
+        // Right after that refresh (less than one interval) another unknown kid (k3, not published) is refused without a download...
         Assert.Equal(HttpStatusCode.Unauthorized, (await _host.CallAsync(Sign(_k3))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _host.CallAsync(Sign(_k3))).StatusCode);
         Assert.Equal(2, _org.RequestsTo(Path));
@@ -60,11 +66,17 @@ public sealed class JwksRefreshTests : IAsyncLifetime
 
         // ...and once published and the interval over, it is picked up by one more download.
         _org.Publish(Path, TestKey.Jwks(_k2, _k3));
-        await Task.Delay(Interval + TimeSpan.FromMilliseconds(300));
+        _clock.Advance(Interval);
         Assert.Equal(HttpStatusCode.OK, (await _host.CallAsync(Sign(_k3))).StatusCode);
         // k1 was removed from the organisation's JWKS: no longer accepted (and no extra download inside the interval).
         Assert.Equal(HttpStatusCode.Unauthorized, (await _host.CallAsync(Sign(_k1))).StatusCode);
         Assert.Equal(3, _org.RequestsTo(Path));
+
+        // A cached JWKS older than HookAuth:JwksMaxAge (1 h) is downloaded again even when the kid is known.
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(HttpStatusCode.OK, (await _host.CallAsync(Sign(_k3))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _host.CallAsync(Sign(_k2))).StatusCode);
+        Assert.Equal(4, _org.RequestsTo(Path));
     }
 
     [Fact]
