@@ -55,7 +55,7 @@ public static class RuleKinds
 /// <summary>Validated, immutable rules plus the drug vocabulary they share. Build it with <see cref="RuleSetLoader.Load"/>.</summary>
 public sealed class RuleSet
 {
-    public RuleSet(IReadOnlyList<RuleDefinition> rules, DrugVocabulary vocabulary)
+    internal RuleSet(IReadOnlyList<RuleDefinition> rules, DrugVocabulary vocabulary)
     {
         Rules = rules;
         Vocabulary = vocabulary;
@@ -158,7 +158,7 @@ public sealed class DrugVocabulary
     private readonly Dictionary<string, DrugClass> _classes;
     private readonly Dictionary<string, List<string>> _rxNormToIngredients = new(StringComparer.Ordinal);
 
-    public DrugVocabulary(string id, string version, IReadOnlyList<Ingredient> ingredients, IReadOnlyList<DrugClass> classes)
+    internal DrugVocabulary(string id, string version, IReadOnlyList<Ingredient> ingredients, IReadOnlyList<DrugClass> classes)
     {
         Id = id;
         Version = version;
