@@ -295,7 +295,10 @@ public sealed partial class EpicFhirClient
     private static partial Regex IdPattern();
 }
 
-/// <summary>CapabilityStatement per tenant, fetched once; a failed fetch is retried after a minute, meanwhile support is "unknown".</summary>
+/// <summary>
+/// CapabilityStatement per tenant, fetched once. When Epic does not serve it, support is "unknown" (overrides only) and
+/// the fetch is tried again after a minute; a token or configuration failure goes to the caller and is retried next time.
+/// </summary>
 internal sealed class CapabilityCache
 {
     private readonly ConcurrentDictionary<string, (Tasks.Task<CapabilityStatement?> Task, DateTimeOffset FetchedAt)> _cache = new(StringComparer.OrdinalIgnoreCase);
@@ -313,7 +316,8 @@ internal sealed class CapabilityCache
         var now = _clock.GetUtcNow();
         var entry = _cache.AddOrUpdate(client.Tenant,
             _ => (FetchAsync(client), now),
-            (_, existing) => existing.Task.IsCompleted && existing.Task.Result is null && now - existing.FetchedAt > TimeSpan.FromMinutes(1)
+            (_, existing) => existing.Task.IsFaulted || existing.Task.IsCanceled
+                             || (existing.Task.IsCompletedSuccessfully && existing.Task.Result is null && now - existing.FetchedAt > TimeSpan.FromMinutes(1))
                 ? (FetchAsync(client), now)
                 : existing);
         return await entry.Task.WaitAsync(ct).ConfigureAwait(false);

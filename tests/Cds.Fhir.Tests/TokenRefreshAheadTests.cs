@@ -57,4 +57,24 @@ public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixt
         Assert.Equal(2, _sandbox.State.TokenRequests.Count(r => r.Status == 200));
         Assert.All(_sandbox.State.FhirRequests, r => Assert.Equal(200, r.Status));
     }
+
+    [Fact]
+    public async Task A_failed_refresh_ahead_keeps_the_still_valid_token_but_never_an_expired_one()
+    {
+        await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl).Set("Resilience:MaxRetryAttempts", "1"));
+        var first = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
+        var wait = first.RefreshAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(30);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        _sandbox.Faults.Status(503, "token", retryAfterSeconds: 0);
+        var during = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
+        Assert.Same(first, during);
+
+        await Task.Delay(first.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAsync<EpicTokenRequestException>(() => host.Tokens.GetTokenAsync("t", CancellationToken.None));
+        Assert.Equal(1, _sandbox.State.TokenRequests.Count(r => r.Status == 200));
+    }
 }

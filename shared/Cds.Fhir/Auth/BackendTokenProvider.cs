@@ -97,9 +97,27 @@ public sealed class BackendTokenProvider
                 return current!;
             }
 
-            var fresh = await RequestAsync(tenant, options, scopeSet, ct).ConfigureAwait(false);
-            slot.Current = fresh;
-            return fresh;
+            // Refresh-ahead failed earlier and the old token is still valid for a while: keep using it instead of
+            // hammering a failing token endpoint on every call.
+            var now = _clock.GetUtcNow();
+            if (current is not null && rejectedToken is null && now < slot.RetryRefreshAfter && now < current.ExpiresAt - Safety(current))
+            {
+                return current;
+            }
+
+            try
+            {
+                var fresh = await RequestAsync(tenant, options, scopeSet, ct).ConfigureAwait(false);
+                slot.Current = fresh;
+                return fresh;
+            }
+            catch (EpicFhirException ex) when (current is not null && rejectedToken is null && _clock.GetUtcNow() < current.ExpiresAt - Safety(current))
+            {
+                slot.RetryRefreshAfter = _clock.GetUtcNow() + RefreshRetryPause;
+                _logger.LogWarning("Token refresh ahead of expiry failed for tenant {Tenant} ({Error}); the current token stays in use until {ExpiresAt:O}",
+                    tenant, ex.GetType().Name, current.ExpiresAt);
+                return current;
+            }
         }
         finally
         {
@@ -301,9 +319,20 @@ public sealed class BackendTokenProvider
             .AddTimeout(r.AttemptTimeout)
             .Build();
 
+    /// <summary>
+    /// A token this close to expiry is not used even when a refresh fails (a request in flight must still be valid on
+    /// arrival): 1 s, or half the refresh margin for very short-lived tokens.
+    /// </summary>
+    private static TimeSpan Safety(BackendAccessToken token) =>
+        TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, (token.ExpiresAt - token.RefreshAt).Ticks / 2));
+
+    /// <summary>After a failed refresh-ahead, how long the still-valid token is used before the next refresh attempt.</summary>
+    private static readonly TimeSpan RefreshRetryPause = TimeSpan.FromSeconds(2);
+
     private sealed class Slot
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public volatile BackendAccessToken? Current;
+        public DateTimeOffset RetryRefreshAfter { get; set; } = DateTimeOffset.MinValue;
     }
 }
