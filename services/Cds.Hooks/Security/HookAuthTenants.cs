@@ -16,12 +16,20 @@ internal sealed class HookAuthTenant
     public required TimeSpan JwksRefreshInterval { get; init; }
 
     /// <summary>
-    /// aud equals a configured value (ignoring one trailing '/' and case), or is a configured base followed by one
-    /// path segment that is also a segment of the called path (the service URL, e.g. {base}/order-select).
+    /// aud equals a configured value (ignoring one trailing '/' and case), or is a configured base followed by the id
+    /// of the service being called (the service URL, e.g. {base}/order-select; for {...}/order-select/feedback the
+    /// service id is order-select).
     /// </summary>
     public bool AudienceMatches(string aud, string requestPath)
     {
         var a = HookAuthTenantRegistry.TrimOneSlash(aud);
+        var pathSegments = requestPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var serviceId = pathSegments.Length switch
+        {
+            0 => null,
+            > 1 when string.Equals(pathSegments[^1], "feedback", StringComparison.OrdinalIgnoreCase) => pathSegments[^2],
+            _ => pathSegments[^1],
+        };
         foreach (var configured in Audiences)
         {
             if (string.Equals(a, configured, StringComparison.OrdinalIgnoreCase))
@@ -34,9 +42,7 @@ internal sealed class HookAuthTenant
                 && a[configured.Length] == '/')
             {
                 var segment = a[(configured.Length + 1)..];
-                if (segment.IndexOfAny(['/', '?', '#']) < 0
-                    && requestPath.Split('/', StringSplitOptions.RemoveEmptyEntries)
-                        .Contains(segment, StringComparer.OrdinalIgnoreCase))
+                if (serviceId is not null && string.Equals(segment, serviceId, StringComparison.OrdinalIgnoreCase))
                 {
                     return true;
                 }

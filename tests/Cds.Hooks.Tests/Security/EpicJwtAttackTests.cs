@@ -115,6 +115,8 @@ public sealed class EpicJwtAttackTests(EpicOrgFixture org) : IClassFixture<EpicO
     [InlineData("https://cds.example.org/cds-services-evil")]
     [InlineData("https://cds.example.org/cds-services/patient-view")] // another service's URL
     [InlineData("https://cds.example.org/cds-services/order-select/extra")]
+    [InlineData("https://cds.example.org/cds-services/cds-services")] // a segment of the path, but not the service id
+    [InlineData("https://cds.example.org/cds-services/order-select?x=1")]
     public async Task Refuses_a_wrong_aud(string aud)
     {
         var signed = (org.Token() with { Aud = aud }).SignWith(org.Rs384);
@@ -269,6 +271,21 @@ public sealed class EpicJwtAttackTests(EpicOrgFixture org) : IClassFixture<EpicO
         await AssertRefusedAsync(await org.Host.CallAsync(rsOnEc), rsOnEc, "key-alg-mismatch");
         var es256OnEs384 = (org.Token("ES384") with { Alg = "ES256" }).SignWith(org.Es384);
         await AssertRefusedAsync(await org.Host.CallAsync(es256OnEs384), es256OnEs384, "key-alg-mismatch");
+    }
+
+    [Fact]
+    public async Task Ignores_a_key_embedded_in_the_header()
+    {
+        // jwk / x5u / x5c headers carrying the attacker's own key must not be trusted: only the tenant's JWKS counts.
+        using var attacker = TestKey.Create("RS384", org.Rs384.Kid);
+        var token = org.Token();
+        var header = JsonNode.Parse(token.HeaderJson())!.AsObject();
+        header["jwk"] = attacker.PublicJwk();
+        header["x5u"] = org.Attacker.Url("/cert.pem");
+        var input = HookToken.B64(header.ToJsonString()) + "." + HookToken.B64(token.PayloadJson());
+        var signed = input + "." + Base64UrlEncoder.Encode(attacker.Sign(Encoding.ASCII.GetBytes(input)));
+        await AssertRefusedAsync(await org.Host.CallAsync(signed), signed, "bad-signature");
+        Assert.Empty(org.Attacker.Requests);
     }
 
     [Fact]

@@ -101,3 +101,24 @@ public sealed class EpicJwtConfigurationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.CallAsync(null)).StatusCode);
     }
 }
+
+/// <summary>Without the shared jti store a replay cannot be ruled out: calls are refused (fail closed).</summary>
+public sealed class ReplayStoreUnavailableTests
+{
+    [Fact]
+    public async Task An_unreachable_replay_store_refuses_valid_tokens()
+    {
+        await using var org = await JwksHost.StartAsync();
+        using var key = TestKey.Create("ES384");
+        var issuer = org.Url("/fhir/");
+        var jku = org.Publish("/jwks", TestKey.Jwks(key));
+        await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings("hookauth_unreachable")
+            .Set("ConnectionStrings:Postgres", "Host=127.0.0.1;Port=1;Username=cds;Password=cds;Database=cds;Timeout=2")
+            .Tenant("t", [issuer], [jku]).Build());
+        var token = new HookToken { Alg = "ES384", Kid = key.Kid, Jku = jku, Iss = issuer, Sub = HookAuthSettings.ClientId, Aud = HookAuthSettings.Audience };
+
+        var response = await host.CallAsync(token.SignWith(key));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(["replay-store-unavailable"], host.Logs.RefusalReasons);
+    }
+}
