@@ -28,6 +28,16 @@ internal static class SandboxProgram
         {
             return Usage(e.Message);
         }
+        catch (HttpRequestException e)
+        {
+            Console.Error.WriteLine($"error: HTTP call failed: {e.Message}");
+            return 1;
+        }
+        catch (TaskCanceledException)
+        {
+            Console.Error.WriteLine("error: HTTP call timed out");
+            return 1;
+        }
     }
 
     private static int Usage(string problem)
@@ -106,14 +116,36 @@ internal static class SandboxProgram
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         EpicSandboxServer? local = null;
         EpicHookDriver driver;
-        if (await IsUpAsync(http, sandboxUrl))
+        if (!await IsUpAsync(http, sandboxUrl))
+        {
+            try
+            {
+                local = await EpicSandboxServer.StartAsync(new SandboxSettings { Port = sandboxUrl.Port });
+            }
+            catch (IOException)
+            {
+                // The port is taken: a sandbox that is still starting (or something else). Wait for it to answer.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (!await IsUpAsync(http, sandboxUrl))
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        Console.Error.WriteLine($"error: port {sandboxUrl.Port} is in use but no sandbox answers at {sandboxUrl}");
+                        return 1;
+                    }
+
+                    await Task.Delay(500);
+                }
+            }
+        }
+
+        if (local is null)
         {
             driver = new EpicHookDriver(sandboxUrl, new Uri(cds), http);
             Console.Error.WriteLine($"using the sandbox at {sandboxUrl}");
         }
         else
         {
-            local = await EpicSandboxServer.StartAsync(new SandboxSettings { Port = sandboxUrl.Port });
             driver = new EpicHookDriver(local, new Uri(cds), http);
             Console.Error.WriteLine($"no sandbox at {sandboxUrl}: started one in this process at {local.BaseUrl} (it stops when this command ends)");
         }
