@@ -176,6 +176,25 @@ public sealed class FhirApiTests(SandboxFixture f) : IClassFixture<SandboxFixtur
     }
 
     [Fact]
+    public async Task The_sparse_patient_has_must_support_elements_missing()
+    {
+        var token = await f.TokenAsync();
+        var (_, patient) = await f.GetAsync("Patient/" + SandboxPatients.SparseData, token);
+        Assert.Null(patient!["birthDate"]);
+        Assert.Null(patient["gender"]);
+        var (_, allergies) = await f.GetAsync($"AllergyIntolerance?patient={SandboxPatients.SparseData}", token);
+        var allergy = allergies!["entry"]![0]!["resource"]!;
+        Assert.Null(allergy["code"]!["coding"]);
+        Assert.Null(allergy["clinicalStatus"]);
+        var (_, labs) = await f.GetAsync($"Observation?patient={SandboxPatients.SparseData}&code=http://loinc.org|4548-4", token);
+        var lab = labs!["entry"]![0]!["resource"]!;
+        Assert.Null(lab["valueQuantity"]);
+        Assert.Null(lab["effectiveDateTime"]);
+        var (_, meds) = await f.GetAsync($"MedicationRequest?patient={SandboxPatients.SparseData}", token);
+        Assert.Null(meds!["entry"]![0]!["resource"]!["medicationCodeableConcept"]!["coding"]);
+    }
+
+    [Fact]
     public async Task Searches_our_services_use_work()
     {
         var token = await f.TokenAsync();

@@ -89,6 +89,41 @@ internal static class Fixtures
 
         yield return Patient(SandboxPatients.NoData, "Empty", "Noah", "male", "1990-05-05", "FX1005");
 
+        yield return new Patient
+        {
+            Id = SandboxPatients.SparseData,
+            Identifier = [new Identifier(MrnSystem, "FX1006")],
+            Name = [new HumanName { Family = "Sparse", Given = ["Sam"] }],
+        };
+        yield return new AllergyIntolerance
+        {
+            Id = "eSparseData.Fx-AI1",
+            Code = new CodeableConcept { Text = "Sulfa drugs" },
+            Patient = PatientRef(SandboxPatients.SparseData),
+        };
+        yield return new Condition
+        {
+            Id = "eSparseData.Fx-C1",
+            Code = new CodeableConcept { Coding = [new Coding(Icd10, "E11.9")] },
+            Subject = PatientRef(SandboxPatients.SparseData),
+        };
+        yield return new Observation
+        {
+            Id = "eSparseData.Fx-O1",
+            Status = ObservationStatus.Registered,
+            Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")],
+            Code = new CodeableConcept { Coding = [new Coding(Loinc, "4548-4")] },
+            Subject = PatientRef(SandboxPatients.SparseData),
+        };
+        yield return new MedicationRequest
+        {
+            Id = "eSparseData.Fx-M1",
+            Status = MedicationRequest.MedicationrequestStatus.Active,
+            Intent = MedicationRequest.MedicationRequestIntent.Order,
+            Medication = new CodeableConcept { Text = "Patient's own supply: herbal tea" },
+            Subject = PatientRef(SandboxPatients.SparseData),
+        };
+
         yield return new Group
         {
             Id = SandboxPatients.BulkGroupId,
