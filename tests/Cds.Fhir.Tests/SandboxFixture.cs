@@ -15,8 +15,8 @@ public class SandboxFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Sandbox.DisposeAsync();
 }
 
-/// <summary>A sandbox whose access tokens live 3 seconds, to watch refresh-ahead without waiting an hour.</summary>
+/// <summary>A sandbox whose access tokens live 5 seconds, to watch refresh-ahead without waiting an hour.</summary>
 public sealed class ShortTokenSandboxFixture : SandboxFixture
 {
-    protected override SandboxSettings Settings => new() { AccessTokenLifetime = TimeSpan.FromSeconds(3), SeedSynthea = false };
+    protected override SandboxSettings Settings => new() { AccessTokenLifetime = TimeSpan.FromSeconds(5), SeedSynthea = false };
 }

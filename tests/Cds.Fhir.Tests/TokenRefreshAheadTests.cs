@@ -6,7 +6,7 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Cds.Fhir.Tests;
 
-/// <summary>Refresh-ahead against a sandbox issuing 3-second tokens: the old token is never used after expiry.</summary>
+/// <summary>Refresh-ahead against a sandbox issuing 5-second tokens: the old token is never used after expiry.</summary>
 public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixture>
 {
     private readonly EpicSandboxServer _sandbox;
@@ -24,7 +24,7 @@ public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixt
         var client = host.Clients.ForTenant("t");
         var handedOut = new List<(DateTimeOffset At, DateTimeOffset ExpiresAt, string Value)>();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(7.5))
+        while (clock.Elapsed < TimeSpan.FromSeconds(11))
         {
             var token = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
             handedOut.Add((DateTimeOffset.UtcNow, token.ExpiresAt, token.Value));
@@ -33,7 +33,7 @@ public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixt
         }
 
         Assert.All(handedOut, h => Assert.True(h.At < h.ExpiresAt, "a token was handed out after its expiry"));
-        Assert.InRange(handedOut.Select(h => h.Value).Distinct().Count(), 3, 6);
+        Assert.InRange(handedOut.Select(h => h.Value).Distinct().Count(), 2, 6);
         Assert.All(_sandbox.State.FhirRequests, r => Assert.Equal(200, r.Status));
         Assert.Equal(0, host.Metrics.Sum("cds.fhir.unauthorized.retries"));
     }
@@ -44,7 +44,7 @@ public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixt
         await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl));
         var client = host.Clients.ForTenant("t");
         var first = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
-        // Into the refresh window (last fifth of the 3 s life) but before expiry.
+        // Into the refresh window (last fifth of the 5 s life) but before expiry.
         var wait = first.RefreshAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100);
         if (wait > TimeSpan.Zero)
         {
