@@ -94,6 +94,8 @@ public static class FhirResourceReader
             var at = MapPath(path, (issue as ExtendedCodedException)?.InstancePath);
             if (issue.ErrorCode == CodedValidationException.UNKNOWN_RESOURCE_TYPE_CODE)
                 at = JsonPath.Member(at, "resourceType");
+            else if (issue.ErrorCode == CodedValidationException.PROPERTY_TYPE_MISMATCH_CODE && at.EndsWith(']'))
+                at = at[..at.LastIndexOf('[')]; // the element as a whole has the wrong cardinality
             var problem = new RequestProblem(at, Describe(issue), ProblemFor(issue.ErrorCode));
             if (FatalCodes.Contains(issue.ErrorCode))
                 fatal.Add(problem);

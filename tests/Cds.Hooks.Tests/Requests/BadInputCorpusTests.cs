@@ -101,6 +101,7 @@ public sealed class BadInputCorpusTests
         new("draftOrders array", Mutated(ValidOrderSign, b => Ctx(b)["draftOrders"] = new JsonArray()), HookNames.OrderSign, 400, "context.draftOrders", ProblemCode.Invalid),
         new("draftOrders a Patient", Mutated(ValidOrderSign, b => Ctx(b)["draftOrders"] = new JsonObject { ["resourceType"] = "Patient" }), HookNames.OrderSign, 400, "context.draftOrders", ProblemCode.Invalid),
         new("draft subject as string", Mutated(ValidOrderSign, b => FirstDraft(b)["subject"] = "Patient/1"), HookNames.OrderSign, 400, "context.draftOrders.entry[0].resource.subject", ProblemCode.Structure),
+        new("draft subject as array", Mutated(ValidOrderSign, b => FirstDraft(b)["subject"] = new JsonArray(new JsonObject { ["reference"] = "Patient/1" })), HookNames.OrderSign, 400, "context.draftOrders.entry[0].resource.subject", ProblemCode.Invalid),
         new("draft status as number", Mutated(ValidOrderSign, b => FirstDraft(b)["status"] = 3), HookNames.OrderSign, 400, "context.draftOrders.entry[0].resource.status", ProblemCode.Invalid),
         new("draft code as object", Mutated(ValidOrderSign, b => FirstDraft(b)["intent"] = new JsonObject { ["x"] = 1 }), HookNames.OrderSign, 400, "context.draftOrders.entry[0].resource.intent", ProblemCode.Structure),
         new("draft without resourceType", Mutated(ValidOrderSign, b => FirstDraft(b).Remove("resourceType")), HookNames.OrderSign, 400, "context.draftOrders.entry[0].resource.resourceType", ProblemCode.Required),

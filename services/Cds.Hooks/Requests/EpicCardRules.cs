@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using Cds.Contracts;
+
+namespace Cds.Hooks.Requests;
+
+/// <summary>
+/// What Epic needs of a response (EPIC.md 9–14), as a check for tests and logs — the rules engine builds the cards;
+/// this does not change them. Each violation is a short message naming the card by index and uuid.
+/// </summary>
+public static partial class EpicCardRules
+{
+    public const string DetailContentTypeKey = "com.epic.cdshooks.card.detail.content-type";
+
+    [GeneratedRegex("^[A-Za-z0-9]{1,100}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TopicCode();
+
+    public static IReadOnlyList<string> Violations(CdsHookResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var problems = new List<string>();
+        for (var i = 0; i < response.Cards.Count; i++)
+        {
+            var card = response.Cards[i];
+            var at = $"cards[{i}]";
+            if (string.IsNullOrWhiteSpace(card.Uuid))
+                problems.Add($"{at}: uuid is required (feedback needs it)");
+            if (string.IsNullOrWhiteSpace(card.Summary) || card.Summary.Length >= 140)
+                problems.Add($"{at}: summary must be non-empty and under 140 characters");
+            if (Indicators.Rank(card.Indicator) == 0)
+                problems.Add($"{at}: indicator must be info, warning or critical");
+            if (string.IsNullOrWhiteSpace(card.Source.Label))
+                problems.Add($"{at}: source.label is required");
+            if (card.Source.Topic is { } topic && !TopicCode().IsMatch(topic.Code))
+                problems.Add($"{at}: source.topic.code must be alphanumeric, at most 100 characters");
+            if (card.Suggestions is { Count: > 0 } suggestions)
+            {
+                if (card.SelectionBehavior != "any")
+                    problems.Add($"{at}: selectionBehavior must be \"any\" when there are suggestions");
+                for (var s = 0; s < suggestions.Count; s++)
+                {
+                    var suggestion = suggestions[s];
+                    if (string.IsNullOrWhiteSpace(suggestion.Uuid))
+                        problems.Add($"{at}.suggestions[{s}]: uuid is required");
+                    if (string.IsNullOrWhiteSpace(suggestion.Label))
+                        problems.Add($"{at}.suggestions[{s}]: label is required");
+                    if (suggestion.Actions is { Count: > 1 })
+                        problems.Add($"{at}.suggestions[{s}]: Epic takes one action per suggestion");
+                }
+            }
+            else if (card.SelectionBehavior is not null and not "any")
+                problems.Add($"{at}: selectionBehavior must be \"any\"");
+            if (card.OverrideReasons is { } reasons && reasons.Any(r => string.IsNullOrWhiteSpace(r.Display)))
+                problems.Add($"{at}: every overrideReason needs a display");
+            if (!string.IsNullOrEmpty(card.Detail) && card.Extension?.ContainsKey(DetailContentTypeKey) != true && LooksLikeHtml(card.Detail))
+                problems.Add($"{at}: non-markdown detail needs extension \"{DetailContentTypeKey}\"");
+        }
+        if (response.SystemActions is { } actions)
+        {
+            for (var a = 0; a < actions.Count; a++)
+            {
+                var action = actions[a];
+                var type = action.Resource is { ValueKind: System.Text.Json.JsonValueKind.Object } r && r.TryGetProperty("resourceType", out var t) ? t.GetString() : null;
+                if (action.Type != "update" || type != "ServiceRequest")
+                    problems.Add($"systemActions[{a}]: Epic applies only updates of a ServiceRequest in draftOrders");
+            }
+        }
+        return problems;
+    }
+
+    private static bool LooksLikeHtml(string detail) => detail.Contains("</", StringComparison.Ordinal) || detail.Contains("<br", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cds.Contracts;
+using Cds.Hooks.Requests;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Cds.Hooks.Tests.Requests;
+
+public sealed class EpicCardRulesTests
+{
+    private static Card Good() => new()
+    {
+        Uuid = "0b6f4d0e-7d0b-4b43-9a62-3c8b1c1b7a01",
+        Summary = "Penicillin allergy on file",
+        Indicator = Indicators.Critical,
+        Source = new CardSource { Label = "Allergy rules", Topic = new Coding { Code = "drugAllergy01" } },
+        SelectionBehavior = "any",
+        Suggestions = [new Suggestion { Label = "Cancel order", Uuid = "6f0c2a4e-1b9f-4f7c-8e0d-2a1b3c4d5e6f", Actions = [new CardAction { Type = "delete", Description = "Remove", ResourceId = ["MedicationRequest/1"] }] }],
+        OverrideReasons = [new OverrideReason { Code = "aware", Display = "Patient aware" }],
+    };
+
+    [Fact]
+    public void A_card_that_fits_Epic_has_no_violations() =>
+        Assert.Empty(EpicCardRules.Violations(CdsHookResponse.From([Good()])));
+
+    [Fact]
+    public void Each_Epic_rule_is_checked()
+    {
+        var bad = Good() with
+        {
+            Uuid = "",
+            Summary = new string('s', 140),
+            Indicator = "hard-stop",
+            Source = new CardSource { Label = "x", Topic = new Coding { Code = "drug-allergy" } },
+            SelectionBehavior = "at-most-one",
+            Suggestions = [new Suggestion { Label = "", Uuid = "", Actions = [new CardAction { Type = "create", Description = "a" }, new CardAction { Type = "create", Description = "b" }] }],
+            OverrideReasons = [new OverrideReason { Code = "x" }],
+            Detail = "<p>html</p>",
+        };
+        var resource = JsonDocument.Parse("""{"resourceType":"MedicationRequest"}""").RootElement;
+        var violations = EpicCardRules.Violations(CdsHookResponse.From([bad], [new CardAction { Type = "update", Description = "x", Resource = resource }]));
+        Assert.Equal(11, violations.Count);
+    }
+
+    [Fact]
+    public void Request_maps_to_the_EvaluateHook_message()
+    {
+        var context = JsonNode.Parse(SharedExamples.Read("cds-hooks/examples/epic-order-context-draftOrders-with-medication-entries.json"))!["context"]!.DeepClone();
+        var request = SharedExamples.ReadRequest(SharedExamples.Envelope(HookNames.OrderSign, context), HookNames.OrderSign).Request!;
+        var at = DateTimeOffset.Parse("2026-11-28T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var message = request.ToEvaluateHook("tenant-a", "order-sign-meds", at, at.AddMilliseconds(800));
+        Assert.Equal(SharedExamples.HookInstance, message.HookInstance);
+        Assert.Equal(HookNames.OrderSign, message.Hook);
+        Assert.Equal("eXoGxqgBaJuNkuahMYmiDhg3", message.PatientId);
+        Assert.Equal("PractitionerRole/e-QokEGUJIzyynNdkCFrs9w3", message.UserId);
+        Assert.Equal("eAJ9U5Zv9Vzeg4lBWxmAQcItP6nlidE0QacJVtVudEQ43", message.EncounterId);
+        Assert.Equal(2, message.DraftMedications.Count);
+    }
+
+    [Fact]
+    public void Reader_options_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CdsHooks:Requests:MaxDepth"] = "32",
+            ["CdsHooks:Requests:MaxArrayItems"] = "500",
+            ["CdsHooks:Requests:MaxBodyBytes"] = "65536",
+            ["CdsHooks:Requests:InvalidPrefetch"] = "TreatAsMissing",
+        }).Build();
+        using var provider = new ServiceCollection().AddHookRequestReading(configuration).BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<HookRequestReaderOptions>>().Value;
+        Assert.Equal(32, options.MaxDepth);
+        Assert.Equal(500, options.MaxArrayItems);
+        Assert.Equal(65536, options.MaxBodyBytes);
+        Assert.Equal(InvalidPrefetchHandling.TreatAsMissing, options.InvalidPrefetch);
+        Assert.NotNull(provider.GetRequiredService<HookRequestMetrics>());
+    }
+}
