@@ -10,7 +10,7 @@ builder.AddServiceDefaults("cds-enrichment");
 builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
-builder.Services.AddSingleton(_ => RuleSetLoader.Load(Path.Combine(AppContext.BaseDirectory, "Rules", "data")));
+builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);
 

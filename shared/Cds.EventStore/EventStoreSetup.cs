@@ -30,6 +30,7 @@ public static class EventStoreSetup
         var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
 
         var marten = services.AddMarten(options => Configure(options, connectionString, settings)).UseLightweightSessions();
+        services.AddHostedService<StoreWarmup>();
         if (settings.AutoApplySchema)
         {
             marten.ApplyAllDatabaseChangesOnStartup();

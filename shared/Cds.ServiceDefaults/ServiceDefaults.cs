@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -14,6 +15,9 @@ namespace Cds.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>Activity sources and meters of the platform (one per assembly that emits).</summary>
+    /// <summary>Configuration key (also an environment variable) naming the tenants JSON file.</summary>
+    public const string TenantsFileKey = "CDS_TENANTS_FILE";
+
     public static readonly string[] PlatformSources = ["Cds.Hooks", "Cds.Enrichment", "Cds.WriteBack", "Cds.Fhir", "Cds.EventStore"];
 
     /// <summary>
@@ -22,6 +26,18 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
     {
+        // Tenant configuration (one file per deployment: Epic customers and their environments) is shared by every
+        // host. CDS_TENANTS_FILE names it; environment variables and command-line arguments still override it.
+        var tenantsFile = builder.Configuration[TenantsFileKey];
+        if (!string.IsNullOrWhiteSpace(tenantsFile))
+        {
+            var source = new JsonConfigurationSource { Path = Path.GetFullPath(tenantsFile), Optional = false };
+            source.ResolveFileProvider();
+            var sources = builder.Configuration.Sources;
+            var afterAppSettings = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i + 1;
+            sources.Insert(Math.Max(afterAppSettings, 0), source);
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {

@@ -58,7 +58,7 @@ public sealed partial class TopologyTests
         var settings = ComposeServices()
             .Where(s => !Infrastructure.Contains(s.Key) && s.Value.Children.ContainsKey("environment"))
             .SelectMany(s => Environment(s.Value).Keys)
-            .Concat(TyeServices().Where(s => s.Value.Children.ContainsKey("env"))
+            .Concat(TyeServices().Where(s => !Infrastructure.Contains(s.Key) && s.Value.Children.ContainsKey("env"))
                 .SelectMany(s => ((YamlSequenceNode)s.Value["env"]).Select(e => e.ToString().Split('=')[0])))
             .Where(k => k != "ASPNETCORE_URLS")
             .Distinct()

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the platform locally, without Docker: RabbitMQ + PostgreSQL (infra/local/up.sh), the Epic sandbox (:5180),
+# and every service (hooks :5080, enrichment :5081, write-back :5082, ops dashboard :5090). Then it drives one
+# call of each hook through the sandbox, prints the cards, and a curl line to try yourself. Ctrl+C stops everything.
+#
+#   bash infra/run.sh            # run until Ctrl+C
+#   bash infra/run.sh --demo     # run the demo, print the results, stop (what CI-like smoke checks use)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+eval "$(bash infra/local/up.sh)"
+logs="$root/artifacts/logs"; mkdir -p "$logs"
+
+echo "[run] building" >&2
+dotnet build Cds.sln -c Release -nologo -clp:ErrorsOnly >&2
+
+export ASPNETCORE_ENVIRONMENT=Development
+export CDS_TENANTS_FILE="$root/infra/local/tenants.sandbox.json"
+export ConnectionStrings__Postgres="$CDS_POSTGRES"
+export ConnectionStrings__RabbitMq="$CDS_RABBITMQ"
+export RabbitMq__Management="$CDS_RABBITMQ_MANAGEMENT"
+export Ops__DashboardUser=ops Ops__DashboardPassword="${CDS_OPS_PASSWORD:-ops-local}"
+
+pids=()
+stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+
+start() { # name dll port [args...]
+  local name=$1 dll=$2 port=$3; shift 3
+  if [[ ! -f $dll ]]; then echo "[run] $name not built ($dll), skipped" >&2; return; fi
+  echo "[run] $name on :$port (log: artifacts/logs/$name.log)" >&2
+  dotnet "$dll" --urls "http://127.0.0.1:$port" "$@" >"$logs/$name.log" 2>&1 &
+  pids+=($!)
+}
+wait_http() { # name url
+  for _ in $(seq 1 120); do curl -fsS -o /dev/null "$2" 2>/dev/null && return 0; sleep 0.5; done
+  echo "[run] $1 did not answer at $2; see artifacts/logs/$1.log" >&2; return 1
+}
+
+bin=bin/Release/net10.0
+start epic-sandbox infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll 5180 serve --port 5180
+wait_http epic-sandbox http://127.0.0.1:5180/interconnect-fhir-oauth/api/FHIR/R4/metadata
+start enrichment services/Cds.Enrichment/$bin/Cds.Enrichment.dll 5081
+start writeback services/Cds.WriteBack/$bin/Cds.WriteBack.dll 5082
+start hooks services/Cds.Hooks/$bin/Cds.Hooks.dll 5080
+start ops services/Cds.Ops/$bin/Cds.Ops.dll 5090 serve
+wait_http enrichment http://127.0.0.1:5081/health/ready
+wait_http hooks http://127.0.0.1:5080/health/ready
+[[ -f services/Cds.WriteBack/$bin/Cds.WriteBack.dll ]] && wait_http writeback http://127.0.0.1:5082/health/ready
+
+drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --sandbox http://127.0.0.1:5180/ "$@"; }
+echo
+echo "=== Demo: Epic (the sandbox) calls our hooks ==="
+drive --hook patient-view --patient type2-diabetic-high-a1c
+drive --hook order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
+drive --hook order-select --patient ckd-on-metformin --med metformin
+drive --hook order-sign --patient on-lisinopril --med enalapril
+echo
+echo "Discovery:   curl -s http://127.0.0.1:5080/cds-services"
+echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient penicillin-allergic --med amoxicillin --print-curl"
+echo "Dashboard:   http://127.0.0.1:5090/  (user ops, password \$CDS_OPS_PASSWORD or ops-local)"
+echo "RabbitMQ:    http://127.0.0.1:15672/ (cds/cds)"
+
+if [[ "${1:-}" == "--demo" ]]; then exit 0; fi
+echo "[run] running; Ctrl+C stops" >&2
+wait
