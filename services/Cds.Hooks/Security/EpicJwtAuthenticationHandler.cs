@@ -68,6 +68,12 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
             _metrics.Failure(AuthFailureReason.MissingToken, null);
         }
 
+        // 401 without details: no body, not even one added later by status-code pages.
+        if (Context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         Response.ContentLength = 0;

@@ -52,11 +52,12 @@ public sealed class HookAuthTestHost : IAsyncDisposable
         builder.Services.AddHttpClient(EpicJwtDefaults.JwksHttpClientName).AddHttpMessageHandler<FetchRecordingHandler>();
 
         var app = builder.Build();
+        app.UseStatusCodePages(); // a service that adds bodies to bare status codes must still answer 401 with an empty body
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/cds-services", () => Results.Ok(new { services = Array.Empty<object>() }));
-        app.MapPost("/cds-services/{id}", (HttpContext ctx) => Results.Ok(ctx.GetEpicHookCaller())).RequireAuthorization(EpicJwtDefaults.PolicyName);
-        app.MapPost("/cds-services/{id}/feedback", (HttpContext ctx) => Results.Ok(new { tenant = ctx.GetTenant() })).RequireAuthorization(EpicJwtDefaults.PolicyName);
+        app.MapPost("/cds-services/{id}", (HttpContext ctx) => Results.Ok(ctx.GetEpicHookCaller())).RequireEpicJwt();
+        app.MapPost("/cds-services/{id}/feedback", (HttpContext ctx) => Results.Ok(new { tenant = ctx.GetTenant() })).RequireEpicJwt();
 
         var host = new HookAuthTestHost(app, logs, fetches);
         await app.StartAsync();
