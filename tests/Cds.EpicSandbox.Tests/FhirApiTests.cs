@@ -195,6 +195,23 @@ public sealed class FhirApiTests(SandboxFixture f) : IClassFixture<SandboxFixtur
     }
 
     [Fact]
+    public async Task Include_of_the_medication_adds_include_entries_or_a_59204_warning()
+    {
+        var token = await f.TokenAsync();
+        var (_, bundle) = await f.GetAsync($"MedicationRequest?patient={SandboxPatients.CkdOnMetformin}&_include=MedicationRequest:medication", token);
+        var entries = bundle!["entry"]!.AsArray();
+        var included = Assert.Single(entries, e => (string?)e!["search"]!["mode"] == "include")!;
+        Assert.Equal(DraftMedication.Metformin.EpicMedicationId, (string?)included["resource"]!["id"]);
+        Assert.Equal(1, (int)bundle["total"]!); // total counts matches only
+
+        var noMedication = f.Sandbox.IssueAccessToken(permissions: [new EpicApi("MedicationRequest", FhirInteraction.Search)]);
+        var (_, suppressed) = await f.GetAsync($"MedicationRequest?patient={SandboxPatients.CkdOnMetformin}&_include=MedicationRequest:medication", noMedication);
+        var outcomes = suppressed!["entry"]!.AsArray().Where(e => (string?)e!["search"]!["mode"] == "outcome").ToList();
+        Assert.Equal("59204", (string?)Assert.Single(outcomes)!["resource"]!["issue"]![0]!["details"]!["coding"]![0]!["code"]);
+        Assert.DoesNotContain(suppressed["entry"]!.AsArray(), e => (string?)e!["search"]!["mode"] == "include");
+    }
+
+    [Fact]
     public async Task Searches_our_services_use_work()
     {
         var token = await f.TokenAsync();

@@ -20,7 +20,7 @@ internal sealed class FhirApi(EpicSandboxServer server)
     private static readonly HashSet<string> Creatable = new(StringComparer.Ordinal) { "DocumentReference", "Observation" };
     private readonly ConcurrentDictionary<string, PageCursor> _pages = new(StringComparer.Ordinal);
 
-    private sealed record PageCursor(string Type, IReadOnlyList<Resource> Matches, IReadOnlyList<JsonObject> Warnings, int Offset, int PageSize, string ClientId, DateTimeOffset Expires);
+    private sealed record PageCursor(string Type, IReadOnlyList<Resource> Matches, IReadOnlyList<JsonObject> Warnings, int Offset, int PageSize, string ClientId, DateTimeOffset Expires, bool IncludeMedications);
 
     private SandboxSettings Settings => server.Settings;
 
@@ -203,7 +203,7 @@ internal sealed class FhirApi(EpicSandboxServer server)
         var pageSize = Settings.CountMode == CountMode.Ignore || result.Count is null
             ? Settings.MaxPageSize
             : Math.Min(result.Count.Value, Settings.MaxPageSize);
-        await WritePageAsync(ctx, type, result.Matches, result.Warnings, 0, pageSize, token, self);
+        await WritePageAsync(ctx, type, result.Matches, result.Warnings, 0, pageSize, token, self, result.IncludeMedications);
     }
 
     private async System.Threading.Tasks.Task NextPageAsync(HttpContext ctx, string type, List<KeyValuePair<string, string>> query, AccessTokenInfo token, string self)
@@ -217,11 +217,11 @@ internal sealed class FhirApi(EpicSandboxServer server)
             return;
         }
 
-        await WritePageAsync(ctx, type, cursor.Matches, cursor.Warnings, cursor.Offset, cursor.PageSize, token, self);
+        await WritePageAsync(ctx, type, cursor.Matches, cursor.Warnings, cursor.Offset, cursor.PageSize, token, self, cursor.IncludeMedications);
     }
 
     private async System.Threading.Tasks.Task WritePageAsync(HttpContext ctx, string type, IReadOnlyList<Resource> matches, IReadOnlyList<JsonObject> warnings,
-        int offset, int pageSize, AccessTokenInfo token, string self)
+        int offset, int pageSize, AccessTokenInfo token, string self, bool includeMedications)
     {
         var bundle = new JsonObject
         {
@@ -234,15 +234,40 @@ internal sealed class FhirApi(EpicSandboxServer server)
         {
             PrunePages();
             var next = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(18));
-            _pages[next] = new PageCursor(type, matches, warnings, offset + pageSize, pageSize, token.ClientId, server.Time.GetUtcNow().AddMinutes(30));
+            _pages[next] = new PageCursor(type, matches, warnings, offset + pageSize, pageSize, token.ClientId, server.Time.GetUtcNow().AddMinutes(30), includeMedications);
             links.Add(new JsonObject { ["relation"] = "next", ["url"] = $"{server.FhirBaseUrl}{type}?_page={next}" });
         }
 
         bundle["link"] = links;
         var entries = new JsonArray();
-        foreach (var r in matches.Skip(offset).Take(pageSize))
+        var page = matches.Skip(offset).Take(pageSize).ToList();
+        foreach (var r in page)
         {
             entries.Add(Entry(r, "match"));
+        }
+
+        if (includeMedications && !token.Permissions.Contains(new EpicApi("Medication", FhirInteraction.Read)))
+        {
+            entries.Add(new JsonObject
+            {
+                ["resource"] = EpicOutcomes.Outcome(EpicOutcomes.Issue(Settings.InstanceOid, "warning", "suppressed", "59204",
+                    "The authenticated client's search request applies to a sub-resource that the client is not authorized for. Results of this type will not be returned.",
+                    diagnostics: "Client not authorized for Medication")),
+                ["search"] = new JsonObject { ["mode"] = "outcome" },
+            });
+        }
+        else if (includeMedications)
+        {
+            // _include=MedicationRequest:medication: the referenced Medications of this page, once each.
+            var ids = page.OfType<MedicationRequest>().Select(m => SearchEngine.LastSegment((m.Medication as ResourceReference)?.Reference))
+                .OfType<string>().Distinct(StringComparer.Ordinal);
+            foreach (var id in ids)
+            {
+                if (server.Store.Get("Medication", id) is { } medication)
+                {
+                    entries.Add(Entry(medication, "include"));
+                }
+            }
         }
 
         if (offset == 0)

@@ -6,7 +6,7 @@ namespace Cds.EpicSandbox;
 
 internal sealed record SearchError(int Status, JsonObject Outcome);
 
-internal sealed record SearchResult(IReadOnlyList<Resource> Matches, IReadOnlyList<JsonObject> Warnings, int? Count);
+internal sealed record SearchResult(IReadOnlyList<Resource> Matches, IReadOnlyList<JsonObject> Warnings, int? Count, bool IncludeMedications = false);
 
 /// <summary>The search parameters the sandbox supports, Epic-strict: under-specified searches are refused,
 /// unknown parameters are ignored with a 4122 warning entry.</summary>
@@ -56,8 +56,15 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
         var warnings = new List<JsonObject>();
         var criteria = new List<(string Name, string Modifier, string Value)>();
         int? count = null;
+        var includeMedications = false;
         foreach (var (rawName, value) in query)
         {
+            if (rawName == "_include" && type == "MedicationRequest" && value == "MedicationRequest:medication")
+            {
+                includeMedications = true;
+                continue;
+            }
+
             var colon = rawName.IndexOf(':', StringComparison.Ordinal);
             var name = colon >= 0 ? rawName[..colon] : rawName;
             var modifier = colon >= 0 ? rawName[(colon + 1)..] : "";
@@ -116,7 +123,7 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
         }
 
         var matches = store.OfType(type).Where(r => criteria.All(c => Matches(r, c.Name, c.Modifier, c.Value))).ToList();
-        return new SearchResult(matches, warnings, count);
+        return new SearchResult(matches, warnings, count, includeMedications);
     }
 
     private static readonly SearchResult Empty = new([], [], null);
