@@ -64,6 +64,8 @@ public sealed class FhirApiTests(SandboxFixture f) : IClassFixture<SandboxFixtur
             "Bearer error=\"insufficient_scope\", error_description=\"The access token provided is valid, but is not authorized for this service\"",
             response.Headers.WwwAuthenticate.ToString());
         Assert.Equal("{}", body!.ToJsonString());
+        Assert.Contains(f.Sandbox.State.FhirRequests, r => r.Status == 403 && r.ResourceType == "Immunization" && r.Interaction == "Search"
+            && r.ClientId == SandboxClients.NonProdClientId && r.PathAndQuery.Contains("patient=", StringComparison.Ordinal));
 
         // .read is not .search: a token without Condition.Search is refused a search but allowed a read.
         var readOnly = f.Sandbox.IssueAccessToken(permissions: [new EpicApi("Condition", FhirInteraction.Read)]);
