@@ -92,6 +92,42 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
     }
 
     [Fact]
+    public async Task Labs_missing_must_support_elements_are_still_read()
+    {
+        await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl).Set("WriteBack:Enabled", "true")
+            .Scopes("system/Patient.rs", "system/Observation.crs", "system/Condition.rs", "system/MedicationRequest.rs", "system/Medication.r", "system/AllergyIntolerance.rs"));
+        var client = host.Clients.ForTenant("t");
+        var subject = new ResourceReference("Patient/" + SandboxPatients.NoData);
+        // eGFR as Epic often reports it: text "&gt;90", no unit; HbA1c with no value and no effective date at all.
+        await client.CreateAsync(new Observation
+        {
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept(CodeSystems.Loinc, "33914-3"),
+            Subject = subject,
+            Effective = new FhirDateTime("2025-03"),
+            Value = new FhirString(">90"),
+        }, ifNoneExist: null);
+        await client.CreateAsync(new Observation
+        {
+            Status = ObservationStatus.Preliminary,
+            Code = new CodeableConcept(CodeSystems.Loinc, "4548-4"),
+            Subject = subject,
+        }, ifNoneExist: null);
+
+        var context = await host.Patients.GetPatientContextAsync("t", SandboxPatients.NoData, CancellationToken.None);
+
+        var egfr = Assert.Single(context.Labs, l => Has(l.Codes, CodeSystems.Loinc, "33914-3"));
+        Assert.Equal(90m, egfr.Value);
+        Assert.Null(egfr.Unit);
+        Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), egfr.Effective);
+        var a1c = Assert.Single(context.Labs, l => Has(l.Codes, CodeSystems.Loinc, "4548-4"));
+        Assert.Null(a1c.Value);
+        Assert.Null(a1c.Effective);
+        Assert.Equal("preliminary", a1c.Status);
+        Assert.Empty(context.Gaps);
+    }
+
+    [Fact]
     public async Task A_part_Epic_does_not_authorize_is_a_gap_not_a_failure()
     {
         await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl)
