@@ -18,10 +18,23 @@ internal sealed partial class JwksCache
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
         public volatile JsonWebKeySet? Keys;
-        public DateTimeOffset FetchedAt;
-        public DateTimeOffset LastAttempt = DateTimeOffset.MinValue;
-        public bool LastAttemptFailed;
+        public volatile bool LastAttemptFailed;
         public long Attempts;
+        private long _fetchedAtTicks;
+        private long _lastAttemptTicks = DateTimeOffset.MinValue.UtcTicks;
+
+        // Read outside the gate: 64-bit fields read and written atomically (a DateTimeOffset could tear).
+        public DateTimeOffset FetchedAt
+        {
+            get => new(Interlocked.Read(ref _fetchedAtTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _fetchedAtTicks, value.UtcTicks);
+        }
+
+        public DateTimeOffset LastAttempt
+        {
+            get => new(Interlocked.Read(ref _lastAttemptTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _lastAttemptTicks, value.UtcTicks);
+        }
     }
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
