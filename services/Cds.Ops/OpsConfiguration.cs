@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Cds.Ops;
+
+/// <summary>
+/// The configuration the CLI reads: appsettings.json beside the assembly, environment variables, then an optional
+/// JSON file (<c>--config</c>, e.g. infra/local/tenants.sandbox.json). Where <c>ConnectionStrings:*</c> is not set,
+/// the <c>CDS_POSTGRES</c>/<c>CDS_RABBITMQ</c>/<c>CDS_RABBITMQ_MANAGEMENT</c> exports of infra/local/up.sh are used.
+/// </summary>
+public static class OpsConfiguration
+{
+    public static IConfiguration Build(string? file = null, IConfiguration? overrides = null)
+    {
+        var builder = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables();
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"configuration file '{file}' does not exist");
+            }
+            builder.AddJsonFile(path, optional: false);
+        }
+        if (overrides is not null)
+        {
+            builder.AddConfiguration(overrides);
+        }
+        return WithLocalDefaults(builder.Build());
+    }
+
+    /// <summary>Fills unset connection strings from the CDS_* variables that infra/local/up.sh exports.</summary>
+    public static IConfiguration WithLocalDefaults(IConfiguration configuration)
+    {
+        var defaults = new Dictionary<string, string?>();
+        void Fill(string name, string variable)
+        {
+            if (string.IsNullOrWhiteSpace(configuration.GetConnectionString(name))
+                && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                defaults[$"ConnectionStrings:{name}"] = value;
+            }
+        }
+        Fill("Postgres", "CDS_POSTGRES");
+        Fill("RabbitMq", "CDS_RABBITMQ");
+        Fill("RabbitMqManagement", "CDS_RABBITMQ_MANAGEMENT");
+        if (defaults.Count == 0)
+        {
+            return configuration;
+        }
+        return new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(defaults).Build();
+    }
+}

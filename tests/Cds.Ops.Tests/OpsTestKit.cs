@@ -1,0 +1,147 @@
+using Cds.Contracts;
+using Cds.EventStore;
+using Cds.Ops.Cli;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+
+namespace Cds.Ops.Tests;
+
+/// <summary>Runs the CLI in-process with the given settings and captures what it prints.</summary>
+internal static class Cli
+{
+    public sealed record Result(int ExitCode, string Output, string Error)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
+    }
+
+    public static async Task<Result> RunWithInputAsync(IReadOnlyDictionary<string, string?> settings, string input, params string[] args)
+    {
+        var overrides = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var exit = await OpsCli.RunAsync(args, overrides, output, error, new StringReader(input), ct: cts.Token);
+        return new Result(exit, output.ToString(), error.ToString());
+    }
+
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?> settings, params string[] args) => RunWithInputAsync(settings, "", args);
+
+    /// <summary>Runs the CLI until <paramref name="until"/> holds (the management API's counters lag by a few seconds).</summary>
+    public static async Task<Result> EventuallyAsync(IReadOnlyDictionary<string, string?> settings, Func<Result, bool> until, params string[] args)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var result = await RunAsync(settings, args);
+            if (until(result) || DateTime.UtcNow > deadline)
+            {
+                return result;
+            }
+            await Task.Delay(500);
+        }
+    }
+}
+
+/// <summary>Events of a realistic hook call, appended the way the hooks and enrichment services append them.</summary>
+internal static class Seed
+{
+    public static DocumentStore Store(string connectionString, string schema) =>
+        DocumentStore.For(o => EventStoreSetup.Configure(o, connectionString, new EventStoreSettings { Schema = schema, AutoApplySchema = true }));
+
+    public static Card Card(string uuid, string summary, string indicator = Indicators.Warning) => new()
+    {
+        Uuid = uuid,
+        Summary = summary,
+        Indicator = indicator,
+        Source = new CardSource { Label = "CDS medication safety", Topic = new Coding { Code = "drug-allergy", System = "urn:cds:topic" } },
+    };
+
+    public static async Task AppendHookAsync(IDocumentStore store, string tenant, string hookInstance, DateTimeOffset at, double latencyMs,
+        string hook = HookNames.OrderSelect, bool withFeedback = true, string cardSummary = "Penicillin allergy: amoxicillin ordered",
+        bool withWriteBack = false)
+    {
+        var cardUuid = Guid.NewGuid().ToString();
+        var card = Card(cardUuid, cardSummary);
+        await using var session = store.LightweightSession(tenant);
+        var events = new List<object>
+        {
+            new HookReceived(tenant, hookInstance, hook, "medication-safety", "pat-123", "enc-9", "Practitioner/u1", at,
+                ["patient", "medications"], new EpicExtension("60", "Accept", "123", "2024")),
+            new PrefetchResolved(["patient"], ["medications"], ["allergies"], []),
+            new EnrichmentCompleted(hookInstance, "pat-123", [card],
+                [new Finding { RuleId = "drug-allergy", RuleVersion = "3", TopicCode = "drug-allergy", Indicator = Indicators.Warning, Summary = cardSummary, CardUuid = cardUuid }],
+                ["drug-allergy@3"], at.AddMilliseconds(latencyMs - 20), false),
+            new CardsReturned([card], latencyMs, false, at.AddMilliseconds(latencyMs), CardSources.Live),
+        };
+        if (withFeedback)
+        {
+            events.Add(new FeedbackReceived(tenant, hookInstance, "medication-safety", cardUuid, FeedbackOutcomes.Overridden, [],
+                [new Coding { Code = "benefit-outweighs-risk", Display = "Benefit outweighs risk" }], null, at.AddSeconds(20), $"fb-{hookInstance}",
+                "pat-123", "drug-allergy", Indicators.Warning, at.AddSeconds(21)));
+        }
+        if (withWriteBack)
+        {
+            var identifier = $"urn:cds:note:{tenant}:{hookInstance}:{cardUuid}:overridden";
+            events.Add(new WriteBackRequested("urn:cds:note", identifier, cardUuid, FeedbackOutcomes.Overridden, "OverrideOfCritical", "11506-3",
+                Guid.NewGuid(), at.AddSeconds(22)));
+            events.Add(new WriteBackSucceeded(identifier, "eDocRef123", true, 201, at.AddSeconds(23)));
+        }
+        session.Events.StartStream(hookInstance, events.ToArray());
+        await session.SaveChangesAsync();
+    }
+}
+
+/// <summary>Raw AMQP helpers for tests: declare, publish, count.</summary>
+internal static class Amqp
+{
+    public static async Task<IConnection> ConnectAsync(string amqp)
+    {
+        var uri = new Uri(amqp);
+        var parts = uri.UserInfo.Split(':', 2);
+        var factory = new ConnectionFactory
+        {
+            HostName = uri.Host,
+            Port = uri.Port,
+            VirtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            UserName = Uri.UnescapeDataString(parts[0]),
+            Password = Uri.UnescapeDataString(parts[1]),
+        };
+        return await factory.CreateConnectionAsync();
+    }
+
+    public static async Task DeclareAsync(IConnection connection, params string[] queues)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var q in queues)
+        {
+            await channel.QueueDeclareAsync(q, durable: true, exclusive: false, autoDelete: false);
+        }
+    }
+
+    public static async Task PublishAsync(IConnection connection, string queue, string body, string messageId, IDictionary<string, object?>? headers = null)
+    {
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var props = new BasicProperties { MessageId = messageId, Persistent = true, ContentType = "application/json", Headers = headers };
+        await channel.BasicPublishAsync("", queue, true, props, System.Text.Encoding.UTF8.GetBytes(body));
+    }
+
+    public static async Task<uint> CountAsync(IConnection connection, string queue)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+
+    /// <summary>The count, or 0 while the queue does not exist yet (MassTransit declares <c>_error</c> on the first fault).</summary>
+    public static async Task<uint> CountOrZeroAsync(IConnection connection, string queue)
+    {
+        try
+        {
+            return await CountAsync(connection, queue);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+}

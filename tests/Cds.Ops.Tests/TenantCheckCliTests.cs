@@ -1,0 +1,121 @@
+using Cds.EpicSandbox;
+using Cds.Ops.Tenants;
+
+namespace Cds.Ops.Tests;
+
+/// <summary><c>tenants check</c> against the local Epic sandbox over real HTTP: a good tenant passes every line, each broken one fails the right line.</summary>
+public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+{
+    private static string LineOf(string output, string tenant, string check) =>
+        output.Split('\n').FirstOrDefault(l => l.Length > 6 && l[6..].StartsWith($"{tenant,-12} {check,-20}", StringComparison.Ordinal)) ?? "";
+
+    [Fact]
+    public async Task A_correct_tenant_passes_configuration_smart_configuration_token_and_jwks()
+    {
+        var result = await Cli.RunAsync(fixture.Tenant("sandbox"), "tenants", "check");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("PASS", LineOf(result.Output, "sandbox", TenantChecker.ConfigCheck), StringComparison.Ordinal);
+        var smart = LineOf(result.Output, "sandbox", TenantChecker.SmartCheck);
+        Assert.StartsWith("PASS", smart, StringComparison.Ordinal);
+        Assert.Contains(fixture.Sandbox.TokenEndpoint.ToString(), smart, StringComparison.Ordinal);
+        var token = LineOf(result.Output, "sandbox", TenantChecker.TokenCheck);
+        Assert.StartsWith("PASS", token, StringComparison.Ordinal);
+        Assert.Contains("access token obtained for NONPROD client", token, StringComparison.Ordinal);
+        var jwks = LineOf(result.Output, "sandbox", TenantChecker.JwksCheck);
+        Assert.StartsWith("PASS", jwks, StringComparison.Ordinal);
+        Assert.Contains("key(s)", jwks, StringComparison.Ordinal);
+        Assert.Contains("4 passed, 0 failed, 0 skipped", result.Output, StringComparison.Ordinal);
+        // the sandbox really issued a token to our NONPROD client
+        Assert.Contains(fixture.Sandbox.State.TokenRequests, r => r.ClientId == SandboxClients.NonProdClientId && r.Status == 200);
+    }
+
+    [Fact]
+    public async Task The_prod_client_id_in_a_non_production_tenant_fails_the_token_line_with_the_hint()
+    {
+        // the two ids swapped: the configuration cannot tell, Epic (the sandbox, non-production) answers invalid_client
+        var settings = fixture.Tenant("mixedup", s =>
+        {
+            s["Tenants:mixedup:Backend:NonProdClientId"] = SandboxClients.ProdClientId;
+            s["Tenants:mixedup:Backend:ProdClientId"] = SandboxClients.NonProdClientId;
+        });
+        var result = await Cli.RunAsync(settings, "tenants", "check", "--tenant", "mixedup");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("PASS", LineOf(result.Output, "mixedup", TenantChecker.SmartCheck), StringComparison.Ordinal);
+        var token = LineOf(result.Output, "mixedup", TenantChecker.TokenCheck);
+        Assert.StartsWith("FAIL", token, StringComparison.Ordinal);
+        Assert.Contains("invalid_client", token, StringComparison.Ordinal);
+        Assert.Contains(SandboxClients.ProdClientId, token, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Broken_configurations_fail_their_own_lines_and_leave_other_tenants_alone()
+    {
+        var settings = fixture.Tenant("sandbox");
+        foreach (var kv in fixture.Tenant("nokey", s =>
+                 {
+                     s["Tenants:nokey:Backend:PrivateKeyPath"] = "/nonexistent/key.pem";
+                     s["Tenants:nokey:HookAuth:JkuAllowlist:0"] = new Uri(fixture.Sandbox.BaseUrl, "no/such/jwks").ToString();
+                 }))
+        {
+            settings[kv.Key] = kv.Value;
+        }
+        foreach (var kv in fixture.Tenant("down", s =>
+                 {
+                     s["Tenants:down:FhirBaseUrl"] = "http://127.0.0.1:1/interconnect-fhir-oauth/api/FHIR/R4/";
+                     s.Remove("Tenants:down:HookAuth:JkuAllowlist:0");
+                 }))
+        {
+            settings[kv.Key] = kv.Value;
+        }
+
+        var result = await Cli.RunAsync(settings, "tenants", "check");
+        Assert.Equal(1, result.ExitCode);
+        var o = result.Output;
+
+        // the good tenant is unaffected
+        foreach (var check in new[] { TenantChecker.ConfigCheck, TenantChecker.SmartCheck, TenantChecker.TokenCheck, TenantChecker.JwksCheck })
+        {
+            Assert.StartsWith("PASS", LineOf(o, "sandbox", check), StringComparison.Ordinal);
+        }
+
+        // a missing key: configuration fails with the path, the live token checks are skipped, the bad jku fails
+        var config = LineOf(o, "nokey", TenantChecker.ConfigCheck);
+        Assert.StartsWith("FAIL", config, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent/key.pem", o, StringComparison.Ordinal);
+        Assert.StartsWith("SKIP", LineOf(o, "nokey", TenantChecker.TokenCheck), StringComparison.Ordinal);
+        var badJwks = LineOf(o, "nokey", TenantChecker.JwksCheck);
+        Assert.StartsWith("FAIL", badJwks, StringComparison.Ordinal);
+        Assert.Contains("404", badJwks, StringComparison.Ordinal);
+
+        // an unreachable Epic: smart-configuration fails, the token is skipped; no jku configured fails the JWKS line
+        Assert.StartsWith("PASS", LineOf(o, "down", TenantChecker.ConfigCheck), StringComparison.Ordinal);
+        Assert.StartsWith("FAIL", LineOf(o, "down", TenantChecker.SmartCheck), StringComparison.Ordinal);
+        Assert.StartsWith("SKIP", LineOf(o, "down", TenantChecker.TokenCheck), StringComparison.Ordinal);
+        var noJku = LineOf(o, "down", TenantChecker.JwksCheck);
+        Assert.StartsWith("FAIL", noJku, StringComparison.Ordinal);
+        Assert.Contains("no Tenants:down:HookAuth:JkuAllowlist", noJku, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Offline_checks_configuration_only_and_an_unknown_tenant_fails()
+    {
+        var offline = await Cli.RunAsync(fixture.Tenant("sandbox"), "tenants", "check", "--offline");
+        Assert.True(offline.ExitCode == 0, offline.ToString());
+        Assert.Contains("1 passed, 0 failed, 0 skipped", offline.Output, StringComparison.Ordinal);
+
+        var unknown = await Cli.RunAsync(fixture.Tenant("sandbox"), "tenants", "check", "--tenant", "nobody");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no section 'Tenants:nobody'", unknown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_jwks_without_keys_is_refused()
+    {
+        Assert.Equal("1 key(s): kid a (RSA)", TenantChecker.DescribeKeys("""{"keys":[{"kid":"a","kty":"RSA"}]}""", "x"));
+        Assert.Throws<InvalidOperationException>(() => TenantChecker.DescribeKeys("""{"keys":[]}""", "x"));
+        Assert.Throws<InvalidOperationException>(() => TenantChecker.DescribeKeys("""{"kid":"a"}""", "x"));
+        Assert.Throws<InvalidOperationException>(() => TenantChecker.DescribeKeys("<html>", "x"));
+    }
+}
