@@ -61,10 +61,11 @@ public static class FhirResourceReader
 
         byte[] bytes;
         var structural = new List<RequestProblem>();
+        var repaired = new List<RequestProblem>();
         try
         {
             var node = JsonNode.Parse(json.GetRawText(), documentOptions: new JsonDocumentOptions { MaxDepth = 256 })!.AsObject();
-            Normalize(node, mapping, path, structural);
+            Normalize(node, mapping, path, structural, repaired);
             bytes = JsonSerializer.SerializeToUtf8Bytes(node);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
@@ -88,7 +89,7 @@ public static class FhirResourceReader
         }
 
         var fatal = new List<RequestProblem>();
-        var tolerated = new List<RequestProblem>();
+        var tolerated = new List<RequestProblem>(repaired);
         foreach (var issue in issues)
         {
             var at = MapPath(path, (issue as ExtendedCodedException)?.InstancePath);
@@ -114,7 +115,7 @@ public static class FhirResourceReader
     /// Wraps single values into arrays where the R4 element repeats, walking the element tree by the R4 class mappings.
     /// Unknown elements are left alone (the deserializer reports them).
     /// </summary>
-    internal static void Normalize(JsonObject obj, ClassMapping mapping, string path, List<RequestProblem> problems)
+    internal static void Normalize(JsonObject obj, ClassMapping mapping, string path, List<RequestProblem> problems, List<RequestProblem> repaired)
     {
         foreach (var (name, _) in obj.ToList())
         {
@@ -126,15 +127,55 @@ public static class FhirResourceReader
                 continue;
 
             var value = obj[name];
+            var memberPath = JsonPath.Member(path, name);
             if (property.IsCollection && value is JsonObject or JsonValue)
             {
                 obj.Remove(name);
                 value = new JsonArray(value);
                 obj[name] = value;
             }
+            else if (!property.IsCollection && value is JsonArray { Count: <= 1 } single)
+            {
+                // one value sent as an array (or an empty array): read it as the single value R4 has
+                var only = single.Count == 1 ? single[0] : null;
+                single.Clear();
+                obj.Remove(name);
+                if (only is null)
+                {
+                    repaired.Add(new RequestProblem(memberPath, "An empty array where R4 has a single value: ignored.", ProblemCode.Invalid));
+                    continue;
+                }
+                value = only;
+                obj[name] = value;
+            }
 
             if (name[0] == '_')
                 continue; // primitive extensions: Element, nothing further to wrap that matters here
+
+            if (EnumCodes(property) is { } codes)
+            {
+                // A code outside an R4 required value set cannot be held by Firely's typed model (reading the property
+                // would throw): drop it, as for any element that may be missing (EPIC.md 21), and say so.
+                if (value is JsonArray codeArray)
+                {
+                    for (var i = codeArray.Count - 1; i >= 0; i--)
+                    {
+                        if (codeArray[i] is JsonValue item && !IsKnownCode(item, codes))
+                        {
+                            codeArray.RemoveAt(i);
+                            repaired.Add(new RequestProblem(JsonPath.Index(memberPath, i), "A code outside the element's required value set: ignored.", ProblemCode.Invalid));
+                        }
+                    }
+                    if (codeArray.Count == 0)
+                        obj.Remove(name);
+                }
+                else if (value is JsonValue code && !IsKnownCode(code, codes))
+                {
+                    obj.Remove(name);
+                    repaired.Add(new RequestProblem(memberPath, "A code outside the element's required value set: ignored.", ProblemCode.Invalid));
+                }
+                continue;
+            }
 
             var itemMapping = ItemMapping(property, elementName);
             var items = value is JsonArray array ? array.ToList() : [value];
@@ -148,6 +189,8 @@ public static class FhirResourceReader
                 {
                     if (child["resourceType"] is JsonValue v && v.TryGetValue<string>(out var t) && t.Length > 0)
                         childMapping = Inspector.FindClassMapping(t);
+                    else if (child.Count == 0)
+                        continue; // an empty object: the deserializer reports it
                     else
                     {
                         problems.Add(new RequestProblem(JsonPath.Member(childPath, "resourceType"), "A FHIR resource needs a resourceType string.", ProblemCode.Required));
@@ -155,10 +198,21 @@ public static class FhirResourceReader
                     }
                 }
                 if (childMapping is not null && !childMapping.IsPrimitive)
-                    Normalize(child, childMapping, childPath, problems);
+                    Normalize(child, childMapping, childPath, problems, repaired);
             }
         }
     }
+
+    private static IReadOnlyDictionary<string, EnumMemberMapping>? EnumCodes(PropertyMapping property)
+    {
+        var type = property.ImplementingType;
+        if (type is not { IsGenericType: true } || type.GetGenericTypeDefinition() != typeof(Code<>))
+            return null;
+        return Inspector.FindEnumMapping(type.GetGenericArguments()[0])?.Members;
+    }
+
+    private static bool IsKnownCode(JsonValue value, IReadOnlyDictionary<string, EnumMemberMapping> codes) =>
+        value.TryGetValue<string>(out var code) && codes.ContainsKey(code);
 
     private static ClassMapping? ItemMapping(PropertyMapping property, string jsonName)
     {

@@ -157,6 +157,24 @@ public sealed class DraftOrdersTests
     }
 
     [Fact]
+    public void Unknown_codes_and_one_item_arrays_are_repaired_so_the_model_can_be_read()
+    {
+        var order = SharedExamples.MedicationRequest("mr-1");
+        order["status"] = "on-hold-ish";                                  // not in the required value set
+        order["intent"] = 3;                                              // not even a string
+        order["priority"] = new JsonArray("stat");                        // a one-item array where R4 has one value
+        order["subject"] = new JsonArray(new JsonObject { ["reference"] = "Patient/1288992" });
+        var request = ReadOk(SharedExamples.Envelope(HookNames.OrderSign, SharedExamples.OrderContext(SharedExamples.Bundle(order))), HookNames.OrderSign);
+        var read = Assert.Single(request.ContextData.DraftOrders!.MedicationRequests);
+        Assert.Null(read.Status);
+        Assert.Null(read.Intent);
+        Assert.Equal(Hl7.Fhir.Model.RequestPriority.Stat, read.Priority);
+        Assert.Equal("Patient/1288992", read.Subject.Reference);
+        Assert.Contains(request.ToleratedIssues, p => p.Path == "context.draftOrders.entry[0].resource.status");
+        Assert.Contains(request.ToleratedIssues, p => p.Path == "context.draftOrders.entry[0].resource.intent");
+    }
+
+    [Fact]
     public void Draft_medications_feed_the_EvaluateHook_contract()
     {
         var drafts = EpicDraftOrders();
