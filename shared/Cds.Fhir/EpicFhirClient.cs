@@ -129,6 +129,17 @@ public sealed partial class EpicFhirClient
     }
 
     /// <summary>
+    /// Search parameters this tenant supports for <paramref name="resourceType"/> (CapabilityStatement, cached, plus
+    /// the configured overrides); null when nothing says (capability check off or not served, and no override).
+    /// </summary>
+    public async Task<IReadOnlySet<string>?> GetSupportedSearchParametersAsync(string resourceType, CancellationToken ct = default)
+    {
+        var options = _tenants.Get(Tenant);
+        var capability = options.Search.UseCapabilityStatement ? await _capabilities.GetAsync(this, ct).ConfigureAwait(false) : null;
+        return SearchGuard.Supported(capability, resourceType, options.Search.SupportedParameters);
+    }
+
+    /// <summary>
     /// Creates <paramref name="resource"/>; with <paramref name="ifNoneExist"/> (a query such as
     /// <c>identifier=urn:sys|123</c>) Epic returns the existing resource instead of a duplicate. Refused before the call
     /// when the tenant's <c>WriteBack.Enabled</c> is false.

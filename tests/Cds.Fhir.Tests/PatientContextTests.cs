@@ -32,6 +32,8 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
         var metformin = Assert.Single(context.ActiveMedications, m => Has(m.Codes, CodeSystems.RxNorm, "6809"));
         Assert.Equal("active", metformin.Status);
         Assert.NotNull(metformin.AuthoredOn);
+        // The sandbox's CapabilityStatement lists MedicationRequest 'status': the filter is applied at Epic.
+        Assert.Contains(_sandbox.State.FhirRequests, r => r.ResourceType == "MedicationRequest" && r.PathAndQuery.Contains("status=active", StringComparison.Ordinal));
         Assert.Contains(context.Conditions, c => Has(c.Codes, CodeSystems.Snomed, "431857002"));
         var egfr = Assert.Single(context.Labs, l => l.Codes.Any(c => c.System == CodeSystems.Loinc && Patients.LabPanels.AnalyteOf(c.Code) == "egfr"));
         Assert.Equal(25m, egfr.Value);

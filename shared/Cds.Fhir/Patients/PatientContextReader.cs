@@ -119,6 +119,13 @@ internal sealed class PatientContextReader : IPatientContextReader
     private static async Task<IReadOnlyList<MedicationEntry>?> MedicationsAsync(EpicFhirClient client, string patientId, Gaps gaps, CancellationToken ct)
     {
         var parameters = new List<KeyValuePair<string, string>> { new("patient", patientId) };
+        // status is 1..1 on MedicationRequest, so filtering at Epic loses nothing and saves pages of history.
+        var supported = await client.GetSupportedSearchParametersAsync("MedicationRequest", ct).ConfigureAwait(false);
+        if (supported?.Contains("status") == true)
+        {
+            parameters.Add(new("status", "active"));
+        }
+
         var result = await client.SearchAsync<MedicationRequest>(parameters, ct).ConfigureAwait(false);
         if (result.Truncated)
         {
