@@ -10,17 +10,21 @@ namespace Cds.Hooks.Requests;
 
 /// <summary>
 /// Reads one FHIR R4 resource from a JSON element, tolerating what Epic and other real clients send.
-/// <para>Rule (documented, tested): the JSON is first normalised — a single object or value where R4 says the element
-/// repeats (Epic's <c>MedicationRequest.category</c> as an object) is wrapped into an array. It is then read by Firely's
-/// strict deserializer and each reported issue is classified:</para>
+/// <para>Rule (documented, tested): the JSON is first normalised along the R4 model — a single object or value where R4
+/// says the element repeats (Epic's <c>MedicationRequest.category</c> as an object) is wrapped into an array; a one-item
+/// array where R4 has one value is unwrapped (an empty one dropped); a code outside an R4 required value set (or not a
+/// string) is dropped, since Firely's typed model cannot hold it and reading the property would throw. Each repair is
+/// reported in <see cref="FhirReadResult.ToleratedIssues"/>. The result is read by Firely's strict deserializer and each
+/// reported issue is classified:</para>
 /// <list type="bullet">
-/// <item>tolerated (kept, reported as <see cref="FhirReadResult.ToleratedIssues"/>): missing mandatory elements, ids
-/// longer than 64 characters or with other characters (Epic ids), unknown elements (other FHIR versions' leftovers,
-/// snipped examples), unknown code values, empty arrays/objects, nulls, invalid literal formats (dates);</item>
+/// <item>tolerated (kept, reported): missing mandatory elements, ids longer than 64 characters or with other characters
+/// (Epic ids), unknown elements (other FHIR versions' leftovers, snipped examples), empty arrays/objects, nulls, invalid
+/// literal formats (dates);</item>
 /// <item>refused (a problem): an unknown resource type (e.g. DSTU2 <c>MedicationOrder</c> — silently dropping an order
 /// is unsafe), no <c>resourceType</c>, and JSON of the wrong kind (an object where R4 has a primitive, a string where it has
-/// an object, a number for a code, an array where it allows one value, nested arrays).</item>
+/// an object, a number for a string or date, several values where R4 allows one, nested arrays).</item>
 /// </list>
+/// Every accepted resource can be read property by property without exceptions (tests/…/FhirFuzzTests).
 /// </summary>
 public static class FhirResourceReader
 {
