@@ -27,7 +27,10 @@ public static class CdsFhirServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var tenantsSection = configuration.GetSection("Tenants");
 
-        services.AddOptions<FhirTenantsOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<FhirTenantsOptions>().Bind(configuration)
+            // Tenant ids are looked up case-insensitively, like configuration keys.
+            .PostConfigure(o => o.Tenants = new Dictionary<string, FhirTenantOptions>(o.Tenants, StringComparer.OrdinalIgnoreCase))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FhirTenantsOptions>, TenantOptionsValidator>());
         services.AddMetrics();
         services.AddLogging();

@@ -204,6 +204,14 @@ public sealed class ConfigurationValidationTests : IDisposable
         Assert.Contains("known", ex.Message);
     }
 
+    [Fact]
+    public async Task Tenant_ids_are_case_insensitive()
+    {
+        await using var host = new FhirTestHost(new TenantConfig("Acme-North", LocalBase));
+        host.ValidateOnStart();
+        Assert.Equal("acme-north", host.Clients.ForTenant("acme-north").Tenant);
+    }
+
     private string Write(string name, string content)
     {
         var path = Path.Combine(_dir, name);
