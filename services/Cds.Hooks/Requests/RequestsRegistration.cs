@@ -9,7 +9,8 @@ public static class RequestsRegistration
 {
     /// <summary>
     /// Registers <see cref="HookRequestReaderOptions"/> (bound from <c>CdsHooks:Requests</c>), <see cref="HookRequestMetrics"/>,
-    /// and the FluentValidation validators (envelope validators per served hook are reached through <see cref="HookValidators"/>).
+    /// the FluentValidation validators (envelope validators per served hook are reached through <see cref="HookValidators"/>)
+    /// and <see cref="HookReaderWarmUp"/> (loads the FHIR model before the first hook call).
     /// </summary>
     public static IServiceCollection AddHookRequestReading(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,6 +24,7 @@ public static class RequestsRegistration
         services.AddSingleton<PatientViewContextValidator>();
         services.AddSingleton<OrderSelectContextValidator>();
         services.AddSingleton<OrderSignContextValidator>();
+        services.AddHostedService<HookReaderWarmUp>();
         return services;
     }
 }

@@ -78,3 +78,26 @@ public sealed class EpicCardRulesTests
         Assert.NotNull(provider.GetRequiredService<HookRequestMetrics>());
     }
 }
+
+public sealed class WarmUpTests
+{
+    [Theory]
+    [InlineData(HookNames.PatientView)]
+    [InlineData(HookNames.OrderSelect)]
+    [InlineData(HookNames.OrderSign)]
+    public void Warm_up_samples_are_valid_requests(string hook)
+    {
+        var result = SharedExamples.ReadRequest(HookReaderWarmUp.SampleRequest(hook), hook);
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        if (hook != HookNames.PatientView)
+            Assert.Equal("warm-up", Assert.Single(result.Request!.ContextData.DraftOrders!.Medications).Text);
+    }
+
+    [Fact]
+    public void Warm_up_runs_and_is_registered()
+    {
+        Assert.True(HookReaderWarmUp.Run() > TimeSpan.Zero);
+        var services = new ServiceCollection().AddHookRequestReading(new ConfigurationBuilder().Build());
+        Assert.Contains(services, d => d.ImplementationType == typeof(HookReaderWarmUp));
+    }
+}
