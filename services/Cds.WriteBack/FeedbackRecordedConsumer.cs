@@ -20,7 +20,6 @@ public sealed class FeedbackRecordedConsumer(
     IDocumentStore store,
     IEpicFhirClientFactory fhir,
     IOptions<WriteBackTenantsOptions> tenants,
-    IWriteBackCheckpoint checkpoint,
     WriteBackMetrics metrics,
     TimeProvider time,
     ILogger<FeedbackRecordedConsumer> logger) : IConsumer<FeedbackRecorded>
@@ -88,8 +87,8 @@ public sealed class FeedbackRecordedConsumer(
         // Anything else (429/5xx after the client's own retries, timeouts, token errors) propagates: the bus retries
         // with backoff, then moves the message to writeback-feedback-recorded_error (WriteBackFaultConsumer records it).
 
-        await checkpoint.AfterCreateAsync(message.Tenant, identity, ct);
-
+        // A crash from here until the acknowledgement leaves the message unacknowledged: the broker redelivers it, the
+        // note is still "requested" in the timeline, and the next POST's If-None-Exist returns the note Epic already has.
         session.Events.Append(message.HookInstance, new WriteBackSucceeded(identity.Value, created.Id, created.Created,
             created.StatusCode, time.GetUtcNow()));
         await session.SaveChangesAsync(ct);

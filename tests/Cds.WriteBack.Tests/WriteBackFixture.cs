@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Cds.Contracts;
+using Cds.EpicSandbox;
+using Cds.EventStore;
+using Cds.Testing;
+using Marten;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cds.WriteBack.Tests;
+
+/// <summary>
+/// Real RabbitMQ (own vhost) + PostgreSQL (own schema) + the Epic sandbox over HTTP, and the write-back service as a
+/// real host (relay daemon, consumers, FHIR client). Hosts can be started, stopped and replaced (crash tests).
+/// </summary>
+public sealed class WriteBackFixture : IAsyncLifetime
+{
+    public const string Tenant = "sandbox";
+    /// <summary>A tenant whose Epic is configured but whose write-back is off (the default).</summary>
+    public const string QuietTenant = "quiet";
+
+    public IsolatedInfrastructure Infra { get; } = new();
+    public EpicSandboxServer Sandbox { get; private set; } = null!;
+    public WebApplicationFactory<FeedbackRecordedConsumer> Host { get; private set; } = null!;
+
+    /// <summary>A store of our own on the same schema, independent of the hosts that come and go.</summary>
+    public IDocumentStore Store { get; private set; } = null!;
+    public IBus Bus => Host.Services.GetRequiredService<IBus>();
+    private bool _hostRunning;
+    public bool HostRunning => _hostRunning;
+
+    public async Task InitializeAsync()
+    {
+        await Infra.InitializeAsync();
+        Sandbox = await EpicSandboxServer.StartAsync();
+        Host = StartHost();
+        _hostRunning = true;
+        Store = DocumentStore.For(o => EventStoreSetup.Configure(o, Infra.Postgres, new EventStoreSettings { Schema = Infra.Schema }));
+    }
+
+    /// <summary>A new write-back host on this fixture's infrastructure (started before it returns).</summary>
+    public WebApplicationFactory<FeedbackRecordedConsumer> StartHost(Action<IServiceCollection>? services = null)
+    {
+        var factory = new WebApplicationFactory<FeedbackRecordedConsumer>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Development");
+            foreach (var (key, value) in Settings())
+            {
+                b.UseSetting(key, value);
+            }
+            if (services is not null)
+            {
+                b.ConfigureTestServices(services);
+            }
+        });
+        _ = factory.Server;
+        return factory;
+    }
+
+    /// <summary>Stops the current host (a dying worker: in-flight messages stay unacknowledged).</summary>
+    public async Task StopHostAsync()
+    {
+        if (_hostRunning)
+        {
+            _hostRunning = false;
+            await Host.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Closes every broker connection of this vhost, as the broker does when a worker process dies: its unacknowledged
+    /// messages go back to their queues. (A stopped host whose consumer is stuck keeps its connection otherwise.)
+    /// </summary>
+    public async Task KillBrokerConnectionsAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var connections = await Infra.Management.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Infra.VirtualHost}/connections") ?? [];
+            if (connections.Count == 0)
+            {
+                return;
+            }
+            foreach (var c in connections)
+            {
+                await Infra.Management.DeleteAsync($"api/connections/{Uri.EscapeDataString(c.name)}");
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException("broker connections of the test vhost did not close");
+    }
+
+    private sealed record ConnectionInfo(string name);
+
+    public async Task ReplaceHostAsync(WebApplicationFactory<FeedbackRecordedConsumer> next)
+    {
+        await StopHostAsync();
+        Host = next;
+        _hostRunning = true;
+    }
+
+    /// <summary>
+    /// The write-back service as a separate process (<c>dotnet Cds.WriteBack.dll</c>) on this fixture's settings, so
+    /// a test can kill it for real. Its console output is kept for diagnostics.
+    /// </summary>
+    public WorkerProcess StartWorkerProcess()
+    {
+        var dir = AppContext.BaseDirectory;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(dir, "Cds.WriteBack.dll")])
+        {
+            WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in Settings())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        return new WorkerProcess(Process.Start(start)!);
+    }
+
+    private IEnumerable<(string, string)> Settings()
+    {
+        yield return ("ConnectionStrings:Postgres", Infra.Postgres);
+        yield return ("ConnectionStrings:RabbitMq", Infra.RabbitMq);
+        yield return ("EventStore:Schema", Infra.Schema);
+        yield return ("Bus:RetryLimit", "2");
+        yield return ("Bus:RetryMinInterval", "00:00:00.100");
+        yield return ("Bus:RetryMaxInterval", "00:00:00.500");
+        yield return ("Bus:StopTimeout", "00:00:02");
+        foreach (var tenant in new[] { Tenant, QuietTenant })
+        {
+            var p = $"Tenants:{tenant}:";
+            yield return (p + "Environment", "NonProduction");
+            yield return (p + "FhirBaseUrl", Sandbox.FhirBaseUrl.ToString());
+            yield return (p + "Backend:NonProdClientId", SandboxClients.NonProdClientId);
+            yield return (p + "Backend:ProdClientId", SandboxClients.ProdClientId);
+            yield return (p + "Backend:PrivateKeyPath", SandboxClients.PrivateKeyPemPath);
+            yield return (p + "Backend:KeyId", SandboxClients.KeyId);
+            yield return (p + "Backend:Scopes:0", "system/Patient.r");
+            yield return (p + "Backend:Scopes:1", "system/DocumentReference.c");
+            yield return (p + "Search:UseCapabilityStatement", "false");
+            yield return (p + "Resilience:MaxRetryAttempts", "3");
+            yield return (p + "Resilience:RetryBaseDelay", "00:00:00.050");
+            yield return (p + "Resilience:MaxRetryDelay", "00:00:02");
+        }
+        yield return ($"Tenants:{Tenant}:WriteBack:Enabled", "true");
+        yield return ($"Tenants:{Tenant}:WriteBack:Triggers:0", nameof(WriteBackTrigger.OverrideOfCritical));
+        yield return ($"Tenants:{Tenant}:WriteBack:Triggers:1", nameof(WriteBackTrigger.AcceptedSuggestion));
+    }
+
+    /// <summary>Records a hook that returned <paramref name="card"/> for a sandbox patient, as the hooks and enrichment services do.</summary>
+    public async Task<string> SeedHookAsync(Card card, string tenant = Tenant, string patientId = SandboxPatients.PenicillinAllergic)
+    {
+        var hookInstance = Guid.NewGuid().ToString();
+        await using var session = Store.LightweightSession(tenant);
+        session.Events.Append(hookInstance,
+            new HookReceived(tenant, hookInstance, HookNames.OrderSign, "drug-allergy-order-sign", patientId, "enc-1001",
+                "PractitionerRole/pr-12", TestData.At, ["patient"]),
+            new EnrichmentCompleted(hookInstance, patientId, [card], [TestData.FindingFor(card, flag: false)], ["drug-allergy@3"], TestData.At, false),
+            new CardsReturned([card], 42, false, TestData.At, CardSources.Live));
+        await session.SaveChangesAsync();
+        return hookInstance;
+    }
+
+    /// <summary>Appends the feedback to the hook's stream (what the hooks service does); the relay takes it from there.</summary>
+    public async Task<Guid> AppendFeedbackAsync(string tenant, string hookInstance, Card card, string outcome, string patientId = SandboxPatients.PenicillinAllergic)
+    {
+        var f = TestData.Feedback(card, outcome, tenant, hookInstance, patientId: patientId);
+        await using var session = Store.LightweightSession(tenant);
+        session.Events.Append(hookInstance, new FeedbackReceived(tenant, hookInstance, f.ServiceId, f.CardUuid, f.Outcome,
+            f.AcceptedSuggestions, f.OverrideReasons, f.UserComment, f.OutcomeTimestamp, f.IdempotencyKey, patientId,
+            f.TopicCode, f.Indicator, TestData.At));
+        await session.SaveChangesAsync();
+        var events = await session.Events.FetchStreamAsync(hookInstance);
+        return events.Last(e => e.Data is FeedbackReceived).Id;
+    }
+
+    public async Task<HookTimeline?> TimelineAsync(string tenant, string hookInstance)
+    {
+        await using var session = Store.QuerySession(tenant);
+        return await session.LoadAsync<HookTimeline>(hookInstance);
+    }
+
+    /// <summary>Polls the hook's timeline until <paramref name="done"/> holds (30 s at most).</summary>
+    public async Task<HookTimeline> WaitForTimelineAsync(string tenant, string hookInstance, Func<HookTimeline, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        HookTimeline? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await TimelineAsync(tenant, hookInstance);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("Timeline did not reach the expected state; entries: " +
+            string.Join(" | ", last?.Entries.Select(e => $"{e.What}: {e.Detail}") ?? []));
+    }
+
+    /// <summary>Waits until every queue of this vhost is empty (all published messages consumed and acknowledged).</summary>
+    public async Task WaitForQueuesDrainedAsync(string queuePrefix = "writeback-feedback-recorded")
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            // The management API refreshes its counters every few seconds: require two empty readings apart.
+            var depths = await Infra.QueueDepthsAsync();
+            if (depths.Any(d => d.Key == queuePrefix) && depths.Where(d => d.Key == queuePrefix).All(d => d.Value == 0))
+            {
+                await Task.Delay(5500);
+                depths = await Infra.QueueDepthsAsync();
+                if (depths.Where(d => d.Key == queuePrefix).All(d => d.Value == 0))
+                {
+                    return;
+                }
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"Queue {queuePrefix} did not drain");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopHostAsync();
+        Store.Dispose();
+        await Sandbox.DisposeAsync();
+        await Infra.DisposeAsync();
+    }
+}
+
+public sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    public WorkerProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => string.Join('\n', _output);
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        while (_output.Count > 200)
+        {
+            _output.TryDequeue(out _);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no acknowledgement, no flush.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
