@@ -1,9 +1,11 @@
+using Cds.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 
 namespace Cds.Ops;
 
 /// <summary>
-/// The configuration the CLI reads: appsettings.json beside the assembly, environment variables, then an optional
+/// The configuration the CLI reads: appsettings.json beside the assembly, the tenants file named by
+/// <c>CDS_TENANTS_FILE</c>, environment variables, then an optional
 /// JSON file (<c>--config</c>, e.g. infra/local/tenants.sandbox.json). Where <c>ConnectionStrings:*</c> is not set,
 /// the <c>CDS_POSTGRES</c>/<c>CDS_RABBITMQ</c>/<c>CDS_RABBITMQ_MANAGEMENT</c> exports of infra/local/up.sh are used.
 /// </summary>
@@ -12,8 +14,14 @@ public static class OpsConfiguration
     public static IConfiguration Build(string? file = null, IConfiguration? overrides = null)
     {
         var builder = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables();
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        // The shared tenants file of the deployment (as the services read it, see AddServiceDefaults).
+        var tenantsFile = overrides?[ServiceDefaultsExtensions.TenantsFileKey] ?? Environment.GetEnvironmentVariable(ServiceDefaultsExtensions.TenantsFileKey);
+        if (!string.IsNullOrWhiteSpace(tenantsFile))
+        {
+            builder.AddJsonFile(Path.GetFullPath(tenantsFile), optional: false);
+        }
+        builder.AddEnvironmentVariables();
         if (!string.IsNullOrWhiteSpace(file))
         {
             var path = Path.GetFullPath(file);
@@ -33,6 +41,15 @@ public static class OpsConfiguration
     /// <summary>Fills unset connection strings from the CDS_* variables that infra/local/up.sh exports.</summary>
     public static IConfiguration WithLocalDefaults(IConfiguration configuration)
     {
+        var defaults = LocalDefaults(configuration);
+        return defaults.Count == 0
+            ? configuration
+            : new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(defaults).Build();
+    }
+
+    /// <summary>The <c>ConnectionStrings:*</c> values that are unset in <paramref name="configuration"/> but exported as CDS_*.</summary>
+    public static Dictionary<string, string?> LocalDefaults(IConfiguration configuration)
+    {
         var defaults = new Dictionary<string, string?>();
         void Fill(string name, string variable)
         {
@@ -45,10 +62,6 @@ public static class OpsConfiguration
         Fill("Postgres", "CDS_POSTGRES");
         Fill("RabbitMq", "CDS_RABBITMQ");
         Fill("RabbitMqManagement", "CDS_RABBITMQ_MANAGEMENT");
-        if (defaults.Count == 0)
-        {
-            return configuration;
-        }
-        return new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(defaults).Build();
+        return defaults;
     }
 }

@@ -33,10 +33,10 @@ public static class OpsHost
         {
             builder.Configuration.AddInMemoryCollection(settings);
         }
-        var localDefaults = OpsConfiguration.WithLocalDefaults(builder.Configuration);
-        if (!ReferenceEquals(localDefaults, builder.Configuration))
+        var localDefaults = OpsConfiguration.LocalDefaults(builder.Configuration);
+        if (localDefaults.Count > 0)
         {
-            builder.Configuration.AddConfiguration(localDefaults);
+            builder.Configuration.AddInMemoryCollection(localDefaults);
         }
 
         builder.AddServiceDefaults("cds-ops");

@@ -171,7 +171,10 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     [Fact]
     public async Task Without_a_configured_credential_every_request_is_refused()
     {
-        await using var app = Cds.Ops.OpsHost.BuildDashboard(["--urls", "http://127.0.0.1:0"], fixture.Settings(withCredential: false));
+        var settings = fixture.Settings(withCredential: false);
+        // the management URI then comes from CDS_RABBITMQ_MANAGEMENT (infra/local/up.sh) or the AMQP URI
+        settings.Remove("ConnectionStrings:RabbitMqManagement");
+        await using var app = Cds.Ops.OpsHost.BuildDashboard(["--urls", "http://127.0.0.1:0"], settings);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var client = new HttpClient { BaseAddress = new Uri(address + "/") };

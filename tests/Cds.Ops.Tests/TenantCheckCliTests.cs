@@ -111,6 +111,42 @@ public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Tenants_come_from_the_shared_tenants_file_or_a_config_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"ops-tenants-{Guid.NewGuid():N}.json");
+        var json = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in fixture.Tenant("fromfile"))
+        {
+            System.Text.Json.Nodes.JsonNode node = json;
+            var parts = key.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                node = node[part] ??= new System.Text.Json.Nodes.JsonObject();
+            }
+            node[parts[^1]] = value;
+        }
+        await File.WriteAllTextAsync(file, json.ToJsonString());
+        try
+        {
+            var viaVariable = await Cli.RunAsync(new Dictionary<string, string?> { ["CDS_TENANTS_FILE"] = file }, "tenants", "check", "--offline");
+            Assert.True(viaVariable.ExitCode == 0, viaVariable.ToString());
+            Assert.StartsWith("PASS", LineOf(viaVariable.Output, "fromfile", TenantChecker.ConfigCheck), StringComparison.Ordinal);
+
+            var viaOption = await Cli.RunAsync(new Dictionary<string, string?>(), "tenants", "check", "--offline", "--config", file);
+            Assert.True(viaOption.ExitCode == 0, viaOption.ToString());
+            Assert.StartsWith("PASS", LineOf(viaOption.Output, "fromfile", TenantChecker.ConfigCheck), StringComparison.Ordinal);
+
+            var missing = await Cli.RunAsync(new Dictionary<string, string?>(), "tenants", "check", "--config", file + ".missing");
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("does not exist", missing.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void A_jwks_without_keys_is_refused()
     {
         Assert.Equal("1 key(s): kid a (RSA)", TenantChecker.DescribeKeys("""{"keys":[{"kid":"a","kty":"RSA"}]}""", "x"));
