@@ -40,7 +40,7 @@ public sealed record HookContext
     public string? EncounterId { get; init; }
     /// <summary>order-select only: references to the entries of draftOrders the user just selected.</summary>
     public IReadOnlyList<string> Selections { get; init; } = [];
-    /// <summary>order-select and order-sign: the draft orders, resolved. Null for patient-view.</summary>
+    /// <summary>The draft orders, resolved: always for order-select/order-sign; for patient-view only when sent (Epic native order triggers).</summary>
     public DraftOrderSet? DraftOrders { get; init; }
 
     /// <summary>The resource type part of <see cref="UserId"/> ("PractitionerRole", "Practitioner", …).</summary>

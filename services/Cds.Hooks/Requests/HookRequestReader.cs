@@ -139,8 +139,9 @@ public static class HookRequestReader
             rawContext = RawHookContext.From(context);
             problems.AddRange(HookValidators.ToProblems(HookValidators.Context(expectedHook).Validate(rawContext)));
 
-            if (expectedHook is HookNames.OrderSelect or HookNames.OrderSign
-                && rawContext.DraftOrders is { ValueKind: JsonValueKind.Object } draftJson
+            // Order hooks require draftOrders (validated above); patient-view may carry them when Epic reuses it for a
+            // native order trigger (bpa-trigger-action 18/23): read them the same way when they are there.
+            if (rawContext.DraftOrders is { ValueKind: JsonValueKind.Object } draftJson
                 && JsonRules.Str(RawHookRequest.Get(draftJson, "resourceType")) == "Bundle")
             {
                 var read = FhirResourceReader.Read(draftJson, "context.draftOrders");

@@ -176,8 +176,19 @@ public class HookContextValidator : AbstractValidator<RawHookContext>
     }
 }
 
-/// <summary>patient-view: the common context only.</summary>
-public sealed class PatientViewContextValidator : HookContextValidator;
+/// <summary>patient-view: the common context; <c>draftOrders</c> is optional and, when present, must be a Bundle.</summary>
+public sealed class PatientViewContextValidator : HookContextValidator
+{
+    public PatientViewContextValidator()
+    {
+        RuleFor(c => c.DraftOrders)
+            .Must(e => e!.Value.ValueKind == JsonValueKind.Object && JsonRules.Str(RawHookRequest.Get(e.Value, "resourceType")) == "Bundle")
+            .When(c => JsonRules.Present(c.DraftOrders))
+            .WithErrorCode(nameof(ProblemCode.Invalid))
+            .WithMessage("context.draftOrders must be a FHIR Bundle when present.")
+            .OverridePropertyName("context.draftOrders");
+    }
+}
 
 /// <summary>
 /// order-sign: common context plus <c>draftOrders</c>, a Bundle. Its absence is reported with

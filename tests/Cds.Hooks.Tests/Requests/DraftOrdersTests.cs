@@ -192,3 +192,38 @@ public sealed class DraftOrdersTests
         Assert.Equal(2, message.DraftMedications.Count);
     }
 }
+
+public sealed class PatientViewDraftOrdersAndConcurrencyTests
+{
+    [Fact]
+    public void Patient_view_reused_for_an_order_trigger_reads_draftOrders_when_present()
+    {
+        var context = SharedExamples.OrderContext(SharedExamples.Bundle(SharedExamples.MedicationRequest("mr-1")));
+        var body = SharedExamples.Envelope(HookNames.PatientView, context);
+        body["extension"] = new JsonObject { ["com.epic.cdshooks.request.bpa-trigger-action"] = "18" };
+        var result = SharedExamples.ReadRequest(body, HookNames.PatientView);
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        Assert.Single(result.Request!.ContextData.DraftOrders!.Medications);
+        Assert.Equal("enter order", result.Request.Extension!.TriggerActionMeaning);
+
+        context["draftOrders"] = "not a bundle";
+        var refused = SharedExamples.ReadRequest(SharedExamples.Envelope(HookNames.PatientView, context.DeepClone()), HookNames.PatientView);
+        Assert.Contains(refused.Problems, p => p.Path == "context.draftOrders");
+
+        var plain = SharedExamples.ReadRequest(SharedExamples.Envelope(HookNames.PatientView, SharedExamples.PatientViewContext()), HookNames.PatientView);
+        Assert.Null(plain.Request!.ContextData.DraftOrders);
+    }
+
+    [Fact]
+    public void Concurrent_reads_are_independent()
+    {
+        var epic = SharedExamples.Bytes(SharedExamples.Read("cds-hooks/examples/epic-patient-view-request.json"));
+        var order = SharedExamples.Bytes(SharedExamples.Read("data/cds-hooks/sandbox-captured/order-select-request-with-medication.json"));
+        var results = new HookReadResult[64];
+        Parallel.For(0, results.Length, i =>
+            results[i] = i % 2 == 0 ? HookRequestReader.Read(epic, HookNames.PatientView) : HookRequestReader.Read(order, HookNames.OrderSelect));
+        Assert.All(results, r => Assert.True(r.Succeeded, string.Join("; ", r.Problems)));
+        Assert.All(results.Where((_, i) => i % 2 == 0), r => Assert.Equal(2, r.Request!.Prefetch.Get("medications").Resources.Count));
+        Assert.All(results.Where((_, i) => i % 2 == 1), r => Assert.Equal("308743", r.Request!.ContextData.DraftOrders!.Medications[0].Codes[0].Code));
+    }
+}
