@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cds.Benchmarks.Harness;
+using Cds.EpicSandbox;
+using Cds.Hooks.HookServices;
+using Cds.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Cds.Benchmarks.Scenarios;
+
+/// <summary>
+/// Everything B1, B6 and the enrichment-scaling figure share, started once per run: the Epic sandbox (in this process:
+/// it signs hook JWTs and serves the JWKS), an isolated vhost + schema, the enrichment service, the hooks service with
+/// tracing exported (OTLP to a local sink) and without tracing, and the inline baseline — each service its own process.
+/// </summary>
+public sealed class HookRig : IAsyncDisposable
+{
+    public const string Tenant = "bench";
+    public const string ServiceId = HookServiceIds.OrderSelect;
+    private static Task<HookRig>? _shared;
+
+    private readonly List<IAsyncDisposable> _owned = [];
+    public IsolatedInfrastructure Infra { get; private set; } = null!;
+    public EpicSandboxServer Sandbox { get; private set; } = null!;
+    public ChildProcess Enrichment { get; private set; } = null!;
+    public ChildProcess? Enrichment2 { get; private set; }
+    public ChildProcess HooksTraced { get; private set; } = null!;
+    public ChildProcess HooksUntraced { get; private set; } = null!;
+    public ChildProcess Inline { get; private set; } = null!;
+    public Uri HooksTracedUrl { get; private set; } = null!;
+    public Uri HooksUntracedUrl { get; private set; } = null!;
+    public Uri InlineUrl { get; private set; } = null!;
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 256 })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+    private string _template = "";
+    private string _templateInstance = "";
+    private Dictionary<string, string> _serviceEnvironment = [];
+    private string _binDir = "";
+    public int RequestBytes => Encoding.UTF8.GetByteCount(_template);
+
+    /// <summary>The rig of this run (started on first use, disposed by <see cref="DisposeSharedAsync"/>).</summary>
+    public static Task<HookRig> GetAsync(BenchContext context, CancellationToken ct) => _shared ??= StartAsync(context, ct);
+
+    public static async Task DisposeSharedAsync()
+    {
+        if (_shared is { IsCompletedSuccessfully: true } t)
+        {
+            await t.Result.DisposeAsync();
+        }
+        _shared = null;
+    }
+
+    private static async Task<HookRig> StartAsync(BenchContext context, CancellationToken ct)
+    {
+        var rig = new HookRig();
+        try
+        {
+            await rig.InitAsync(context, ct);
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string ServiceDll(string repoRoot, string project)
+    {
+        foreach (var config in new[] { "Release", "Debug" })
+        {
+            var dll = Path.Combine(repoRoot, "services", project, "bin", config, "net10.0", project + ".dll");
+            if (File.Exists(dll))
+            {
+                return dll;
+            }
+        }
+        throw new FileNotFoundException($"services/{project} is not built: build tests/Cds.Benchmarks (it references it) first.");
+    }
+
+    private async Task InitAsync(BenchContext context, CancellationToken ct)
+    {
+        Infra = await BenchContext.IsolatedAsync();
+        Sandbox = await EpicSandboxServer.StartAsync(ct: ct);
+        _binDir = AppContext.BaseDirectory;
+
+        // Hook JWT settings the way a tenant configures them: iss = the sandbox FHIR base, jku allowlist, aud = our base URL.
+        _serviceEnvironment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = Infra.Postgres,
+            ["ConnectionStrings__RabbitMq"] = Infra.RabbitMq,
+            ["EventStore__Schema"] = Infra.Schema,
+            ["HookAuth__ReplaySchema"] = Infra.Schema + "_jti",
+            [$"Tenants__{Tenant}__HookAuth__Issuers__0"] = Sandbox.FhirBaseUrl.ToString(),
+            [$"Tenants__{Tenant}__HookAuth__JkuAllowlist__0"] = Sandbox.HookJwksUrl.ToString(),
+            [$"Tenants__{Tenant}__HookAuth__Audiences__0"] = "http://127.0.0.1/cds-services",
+            [$"Tenants__{Tenant}__HookAuth__ClientId"] = SandboxClients.CdsHooksClientId,
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Same GC for every service process: what an ASP.NET Core deployment gets by default.
+            ["DOTNET_gcServer"] = "1",
+            ["DOTNET_TieredPGO"] = "1",
+        };
+
+        var sink = await OtlpSink.StartAsync();
+        _owned.Add(sink);
+
+        var enrichmentDll = ServiceDll(context.RepoRoot, "Cds.Enrichment");
+        var hooksDll = ServiceDll(context.RepoRoot, "Cds.Hooks");
+        Enrichment = StartEnrichment(enrichmentDll, "enrichment-1");
+        // The enrichment service creates its queue on start; the hooks services must not publish before it exists.
+        await Enrichment.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment), "health/live"), TimeSpan.FromSeconds(90), ct);
+
+        var tracedPort = ChildProcess.FreePort();
+        HooksTracedUrl = new Uri($"http://127.0.0.1:{tracedPort}/");
+        HooksTraced = Start("hooks-traced", hooksDll, tracedPort, new()
+        {
+            ["OTEL_TRACES_SAMPLER"] = "always_on",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.Url.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+        });
+        var untracedPort = ChildProcess.FreePort();
+        HooksUntracedUrl = new Uri($"http://127.0.0.1:{untracedPort}/");
+        HooksUntraced = Start("hooks-untraced", hooksDll, untracedPort, new() { ["OTEL_TRACES_SAMPLER"] = "always_off" });
+        var inlinePort = ChildProcess.FreePort();
+        InlineUrl = new Uri($"http://127.0.0.1:{inlinePort}/");
+        Inline = Start("inline", Path.Combine(_binDir, "Cds.Benchmarks.dll"), inlinePort, [], [InlineHookServer.Flag]);
+        await Task.WhenAll(
+            HooksTraced.WaitReadyAsync(new Uri(HooksTracedUrl, "health/live"), TimeSpan.FromSeconds(90), ct),
+            HooksUntraced.WaitReadyAsync(new Uri(HooksUntracedUrl, "health/live"), TimeSpan.FromSeconds(90), ct),
+            Inline.WaitReadyAsync(new Uri(InlineUrl, "ready"), TimeSpan.FromSeconds(90), ct));
+
+        // One order-select request as Epic sends it (prefetch for every key, draftOrders with amoxicillin for a
+        // penicillin-allergic patient: the drug-allergy rule fires). Each send gets a fresh hookInstance and JWT.
+        var driver = new EpicHookDriver(Sandbox, new Uri(HooksTracedUrl, "cds-services/"));
+        var body = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Amoxicillin]);
+        _templateInstance = body["hookInstance"]!.GetValue<string>();
+        _template = body.ToJsonString();
+        _driver = driver;
+    }
+
+    private EpicHookDriver _driver = null!;
+
+    private Uri EnrichmentUrl(ChildProcess p) => _enrichmentUrls[p];
+    private readonly Dictionary<ChildProcess, Uri> _enrichmentUrls = [];
+
+    private ChildProcess StartEnrichment(string dll, string name)
+    {
+        var port = ChildProcess.FreePort();
+        var p = Start(name, dll, port, []);
+        _enrichmentUrls[p] = new Uri($"http://127.0.0.1:{port}/");
+        return p;
+    }
+
+    /// <summary>Starts a second competing enrichment instance (same queue) and waits until it is up.</summary>
+    public async Task StartSecondEnrichmentAsync(BenchContext context, CancellationToken ct)
+    {
+        if (Enrichment2 is not null)
+        {
+            return;
+        }
+        Enrichment2 = StartEnrichment(ServiceDll(context.RepoRoot, "Cds.Enrichment"), "enrichment-2");
+        await Enrichment2.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment2), "health/live"), TimeSpan.FromSeconds(90), ct);
+    }
+
+    public async Task StopSecondEnrichmentAsync()
+    {
+        if (Enrichment2 is not null)
+        {
+            _owned.Remove(Enrichment2);
+            await Enrichment2.DisposeAsync();
+            Enrichment2 = null;
+        }
+    }
+
+    private ChildProcess Start(string name, string dll, int port, Dictionary<string, string> extra, string[]? args = null)
+    {
+        var env = new Dictionary<string, string>(_serviceEnvironment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+        foreach (var (k, v) in extra)
+        {
+            env[k] = v;
+        }
+        var child = ChildProcess.Start(name, dll, args ?? [], env);
+        _owned.Add(child);
+        return child;
+    }
+
+    /// <summary>A ready-to-send request: body with a fresh hookInstance and a freshly signed Epic JWT (signed ahead of the timing).</summary>
+    public sealed record PreparedHook(string Body, string Jwt, string HookInstance);
+
+    public PreparedHook[] Prepare(int count)
+    {
+        var audience = $"http://127.0.0.1/cds-services/{ServiceId}";
+        var prepared = new PreparedHook[count];
+        for (var i = 0; i < count; i++)
+        {
+            var instance = Guid.NewGuid().ToString();
+            prepared[i] = new PreparedHook(_template.Replace(_templateInstance, instance, StringComparison.Ordinal), _driver.SignHookJwt(audience), instance);
+        }
+        return prepared;
+    }
+
+    /// <summary>POSTs one prepared hook; throws unless 200 with a cards array. Returns the number of cards.</summary>
+    public async Task<int> SendAsync(Uri baseUrl, PreparedHook hook, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"cds-services/{ServiceId}"))
+        {
+            Content = new StringContent(hook.Body, Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", hook.Jwt);
+        using var response = await Http.SendAsync(message, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"HTTP {(int)response.StatusCode}");
+        }
+        return JsonNode.Parse(text)?["cards"]?.AsArray().Count ?? throw new InvalidOperationException("no cards array");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+        if (Sandbox is not null)
+        {
+            await Sandbox.DisposeAsync();
+        }
+        if (Infra is not null)
+        {
+            // The jti replay table lives in a schema of its own.
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(Infra.Postgres);
+                await connection.OpenAsync();
+                await using var drop = new Npgsql.NpgsqlCommand($"drop schema if exists \"{Infra.Schema}_jti\" cascade", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+            }
+            await Infra.DisposeAsync();
+        }
+        Http.Dispose();
+    }
+}
+
+/// <summary>An OTLP/HTTP endpoint that accepts and discards exports, so "tracing on" pays the real export cost on loopback.</summary>
+public sealed class OtlpSink : IAsyncDisposable
+{
+    private WebApplication _app = null!;
+    public Uri Url { get; private set; } = null!;
+    public long Exports;
+
+    public static async Task<OtlpSink> StartAsync()
+    {
+        var sink = new OtlpSink();
+        var port = ChildProcess.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapPost("/{**path}", async (HttpContext http) =>
+        {
+            await http.Request.Body.CopyToAsync(Stream.Null);
+            Interlocked.Increment(ref sink.Exports);
+            http.Response.ContentType = "application/x-protobuf";
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        sink._app = app;
+        sink.Url = new Uri($"http://127.0.0.1:{port}/");
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
