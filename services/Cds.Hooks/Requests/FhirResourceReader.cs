@@ -26,7 +26,7 @@ namespace Cds.Hooks.Requests;
 /// </list>
 /// Every accepted resource can be read property by property without exceptions (tests/…/FhirFuzzTests).
 /// </summary>
-public static class FhirResourceReader
+public static partial class FhirResourceReader
 {
     private static readonly ModelInspector Inspector = ModelInfo.ModelInspector;
 
@@ -261,13 +261,20 @@ public static class FhirResourceReader
             };
         if (issue.ErrorCode == CodedValidationException.UNKNOWN_RESOURCE_TYPE_CODE)
             text += " This service reads FHIR R4 only (DSTU2/STU3-only resource types are not accepted).";
-        return $"FHIR R4: {text} [{issue.ErrorCode}]";
+        return $"FHIR R4: {QuotedInput().Replace(text, m => SafeName().IsMatch(m.Groups[1].Value) ? m.Value : "'…'")} [{issue.ErrorCode}]";
     }
 
     private static List<RequestProblem> Distinct(List<RequestProblem> problems) =>
         problems.DistinctBy(p => (p.Path, p.Message)).ToList();
 
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
+    /// <summary>Echo a name from the input only when it looks like a FHIR name (no free text, no PHI).</summary>
+    private static string Truncate(string s) => SafeName().IsMatch(s) ? s : "…";
+
+    [System.Text.RegularExpressions.GeneratedRegex("'([^']*)'")]
+    private static partial System.Text.RegularExpressions.Regex QuotedInput();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.\-\[\]]{0,63}$")]
+    private static partial System.Text.RegularExpressions.Regex SafeName();
 }
 
 /// <summary>A resource read tolerantly: the resource, or the problems that refuse it; tolerated deviations are kept for logs.</summary>

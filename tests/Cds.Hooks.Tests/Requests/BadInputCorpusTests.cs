@@ -237,3 +237,25 @@ public sealed class BadInputCorpusTests
     public void Content_type_check_for_415(string? contentType, bool accepted) =>
         Assert.Equal(accepted, HookRequestReader.IsJsonContentType(contentType));
 }
+
+public sealed class ProblemMessagesEchoNoValuesTests
+{
+    [Fact]
+    public void Free_text_from_the_input_is_not_echoed_in_problems()
+    {
+        const string secret = "Jane Doe 1961-02-03";
+        var order = SharedExamples.MedicationRequest("mr-1");
+        order["status"] = secret;
+        order["authoredOn"] = secret;
+        order[secret] = 1;
+        var bad = new System.Text.Json.Nodes.JsonObject { ["resourceType"] = secret };
+        var context = SharedExamples.OrderContext(SharedExamples.Bundle(order, bad));
+        context["patientId"] = 5;
+        var body = SharedExamples.Envelope(HookNames.OrderSign, context);
+        body["hook"] = secret;
+        var result = SharedExamples.ReadRequest(body, HookNames.OrderSign);
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Problems, p => p.Path == "context.draftOrders.entry[1].resource.resourceType");
+        Assert.DoesNotContain(result.Problems, p => p.Message.Contains("Jane", StringComparison.Ordinal) || p.Path.Contains("Jane", StringComparison.Ordinal));
+    }
+}
