@@ -1,5 +1,7 @@
 using Cds.Enrichment;
 using Cds.Enrichment.Consumers;
+using Cds.Enrichment.Context;
+using Cds.Fhir;
 using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Cds.ServiceDefaults;
@@ -11,6 +13,9 @@ builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
+builder.Services.AddCdsFhir(builder.Configuration);
+builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetSection(EnrichmentOptions.Section));
+builder.Services.AddSingleton<PatientContextCompletion>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);
 

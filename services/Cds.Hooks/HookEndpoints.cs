@@ -1,14 +1,19 @@
-using System.Text.Json;
+using System.Diagnostics;
 using Cds.Contracts;
 using Cds.Hooks.HookServices;
+using Cds.Hooks.Prefetch;
+using Cds.Hooks.Requests;
+using Cds.Hooks.Security;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
 
+/// <summary>The CDS Hooks 2.0 surface: discovery, one POST per service, feedback.</summary>
 public static class HookEndpoints
 {
     public static IEndpointRouteBuilder MapCdsHooks(this IEndpointRouteBuilder app)
     {
+        // Discovery is public (the spec's sandbox reads it; Epic never does — its analysts configure services by hand).
         app.MapGet("/cds-services", (CdsServiceCatalog catalog) => Results.Json(new
         {
             services = catalog.All.Select(s => new
@@ -20,41 +25,97 @@ public static class HookEndpoints
                 prefetch = s.Prefetch,
                 usageRequirements = s.UsageRequirements,
             }),
-        }, CdsJson.Options));
+        }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);
 
-        app.MapPost("/cds-services/{id}", InvokeAsync);
+        app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy);
+        app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy);
         return app;
     }
 
-    private static async Task<IResult> InvokeAsync(string id, HttpRequest http, CdsServiceCatalog catalog, HookPipeline pipeline,
-        IOptions<HookOptions> options, IConfiguration configuration, CancellationToken ct)
+    private static async Task<IResult> InvokeAsync(string id, HttpContext http, CdsServiceCatalog catalog, HookPipeline pipeline,
+        PrefetchFetcher fetcher, HookRequestMetrics requestMetrics, HookMetrics metrics, IOptions<HookOptions> options,
+        IOptions<HookRequestReaderOptions> readerOptions, TimeProvider time, ILogger<HookPipeline> log, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var service = catalog.Find(id);
         if (service is null)
         {
-            return Problem(StatusCodes.Status404NotFound, "not-found", "id", $"No CDS service '{id}' here; GET /cds-services lists them.");
+            return OperationOutcomes.Problem(StatusCodes.Status404NotFound, [("id", $"No CDS service '{id}' here; GET /cds-services lists them.")]);
+        }
+        if (!HookRequestReader.IsJsonContentType(http.Request.ContentType))
+        {
+            return OperationOutcomes.Problem(StatusCodes.Status415UnsupportedMediaType, [("$", "Send the hook request as application/json.")]);
         }
 
-        using var body = await JsonDocument.ParseAsync(http.Body, cancellationToken: ct);
-        var root = body.RootElement;
-        var context = root.GetProperty("context");
-        var invocation = new HookInvocation
+        var tenant = http.GetTenant()!;
+        var read = await HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, ct);
+        requestMetrics.Record(service.Hook, read);
+        if (read.Stripped.IsStripped)
         {
-            Tenant = configuration["Hooks:DefaultTenant"] ?? "default",
+            metrics.Stripped(tenant);
+            log.LogWarning("Tenant {Tenant}: stripped request on {Service} ({Reason}): the URL Epic calls does not match the registered endpoint",
+                tenant, service.Id, read.Stripped.Reason);
+        }
+        if (!read.Succeeded)
+        {
+            if (read.IsDraftOrdersConfigurationFault)
+            {
+                log.LogWarning("Tenant {Tenant}: {Service} called without draftOrders: the Epic client lacks the unsigned-order scopes", tenant, service.Id);
+            }
+            return read.ToProblemResult();
+        }
+        var request = read.Request!;
+        var deadline = options.Value.DeadlineFor(service.Id);
+
+        // Fetch what prefetch lacks with the hook's own token, within half of what is left of the deadline.
+        var budget = (deadline - Stopwatch.GetElapsedTime(started)) / 2;
+        var fetched = await fetcher.FetchMissingAsync(tenant, service, request, budget, ct);
+        var required = options.Value.RequiredPrefetchFor(service.Id);
+        var unobtainable = required.Where(k => request.Prefetch.StateOf(k) == PrefetchState.Missing && fetched.Fetched.StateOf(k) == PrefetchState.Missing).ToList();
+        if (unobtainable.Count > 0)
+        {
+            return OperationOutcomes.Problem(StatusCodes.Status412PreconditionFailed, unobtainable.Select(k => (
+                $"prefetch.{k}",
+                $"Prefetch '{k}' ({service.Prefetch.GetValueOrDefault(k)}) is required and was neither sent nor obtainable from fhirServer.")));
+        }
+
+        var (context, resolved) = PrefetchContext.Build(request.ContextData.PatientId, request.Prefetch, fetched.Fetched, fetched.Failed,
+            service.Prefetch, time.GetUtcNow());
+        var answer = await pipeline.RunAsync(new HookInvocation
+        {
+            Tenant = tenant,
             Service = service,
-            HookInstance = root.GetProperty("hookInstance").GetString()!,
-            PatientId = context.GetProperty("patientId").GetString()!,
-            UserId = context.TryGetProperty("userId", out var user) ? user.GetString() : null,
-            EncounterId = context.TryGetProperty("encounterId", out var enc) ? enc.GetString() : null,
-        };
-        var answer = await pipeline.RunAsync(invocation, ct);
-        return Results.Json(new { cards = answer.Cards }, CdsJson.Options);
+            HookInstance = request.HookInstance,
+            PatientId = request.ContextData.PatientId,
+            EncounterId = request.ContextData.EncounterId,
+            UserId = request.ContextData.UserId,
+            Context = context,
+            DraftMedications = request.ContextData.DraftOrders?.Medications ?? [],
+            PrefetchKeys = [.. request.Prefetch.Keys],
+            Prefetch = resolved,
+            Epic = request.Extension?.ToEvent(),
+            Stripped = read.Stripped.IsStripped,
+        }, started, ct);
+        return CdsHookResponse.From(answer.Cards).ToResult();
     }
 
-    private static IResult Problem(int status, string code, string expression, string diagnostics) =>
-        Results.Json(new
+    private static async Task<IResult> FeedbackAsync(string id, HttpContext http, CdsServiceCatalog catalog, FeedbackRecorder recorder,
+        IOptions<HookRequestReaderOptions> readerOptions, CancellationToken ct)
+    {
+        if (catalog.Find(id) is null)
         {
-            resourceType = "OperationOutcome",
-            issue = new[] { new { severity = "error", code, diagnostics, expression = new[] { expression } } },
-        }, CdsJson.Options, "application/fhir+json", status);
+            return OperationOutcomes.Problem(StatusCodes.Status404NotFound, [("id", $"No CDS service '{id}' here; GET /cds-services lists them.")]);
+        }
+        if (!HookRequestReader.IsJsonContentType(http.Request.ContentType))
+        {
+            return OperationOutcomes.Problem(StatusCodes.Status415UnsupportedMediaType, [("$", "Send feedback as application/json.")]);
+        }
+        var read = await FeedbackReader.ReadAsync(http.Request.Body, id, readerOptions.Value, ct);
+        if (!read.Succeeded)
+        {
+            return read.ToProblemResult();
+        }
+        await recorder.RecordAsync(http.GetTenant()!, id, read.Items, ct);
+        return Results.Ok();
+    }
 }

@@ -10,14 +10,19 @@ public sealed class HookOptions
     /// <summary>Per service id overrides of <see cref="Deadline"/>.</summary>
     public Dictionary<string, TimeSpan> ServiceDeadlines { get; set; } = [];
 
-    /// <summary>Largest request body accepted (413 above).</summary>
-    public long MaxRequestBytes { get; set; } = 1_048_576;
-
     /// <summary>How long a late enrichment result may be served on the next hook for the same patient.</summary>
     public TimeSpan CachedResultFreshness { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Origins allowed by CORS (browser clients such as the CDS Hooks sandbox). Empty: none.</summary>
     public string[] CorsOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Per service id, prefetch keys without which the service cannot answer: when neither sent nor obtainable from
+    /// fhirServer, the call gets 412. Empty by default: the enrichment service fills gaps with its own backend token.
+    /// </summary>
+    public Dictionary<string, string[]> RequiredPrefetch { get; set; } = [];
+
     public TimeSpan DeadlineFor(string serviceId) => ServiceDeadlines.GetValueOrDefault(serviceId, Deadline);
+
+    public IReadOnlyList<string> RequiredPrefetchFor(string serviceId) => RequiredPrefetch.GetValueOrDefault(serviceId) ?? [];
 }

@@ -23,11 +23,18 @@ public sealed record HookInvocation
     public IReadOnlyList<DraftMedication> DraftMedications { get; init; } = [];
     public IReadOnlyList<string> PrefetchKeys { get; init; } = [];
     public PrefetchResolved? Prefetch { get; init; }
-    public EpicRequestExtension? Epic { get; init; }
+    public EpicExtension? Epic { get; init; }
     public bool Stripped { get; init; }
 }
 
 public sealed record HookAnswer(IReadOnlyList<Card> Cards, string Source, bool Replayed);
+
+public static class EpicExtensionMapping
+{
+    /// <summary>The Epic extension block as the hook event records it.</summary>
+    public static EpicExtension ToEvent(this Requests.EpicRequestExtension e) =>
+        new(e.TriggerAction, e.TriggerActionMeaning, e.CriteriaId, e.EpicVersion, e.Other.Count == 0 ? null : e.Other);
+}
 
 /// <summary>
 /// The synchronous hook path: record the call, ask the enrichment service over the bus within the service's
@@ -41,9 +48,9 @@ public sealed class HookPipeline(
     TimeProvider time,
     ILogger<HookPipeline> log)
 {
-    public async Task<HookAnswer> RunAsync(HookInvocation hook, CancellationToken ct)
+    /// <param name="started">When the request arrived (<see cref="Stopwatch.GetTimestamp"/>): the deadline counts from there.</param>
+    public async Task<HookAnswer> RunAsync(HookInvocation hook, long started, CancellationToken ct)
     {
-        var started = Stopwatch.GetTimestamp();
         var receivedAt = time.GetUtcNow();
         var deadline = options.Value.DeadlineFor(hook.Service.Id);
         var serviceId = hook.Service.Id;

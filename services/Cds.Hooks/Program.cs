@@ -1,7 +1,6 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.Hooks;
-using Cds.Hooks.HookServices;
 using Cds.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +13,9 @@ builder.Services.AddCdsHooks(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapCdsHooks();
 

@@ -69,5 +69,7 @@ public static class EventStoreSetup
         options.Schema.For<HookTimeline>().Index(x => x.PatientId);
         options.Schema.For<IssuedCard>();
         options.Schema.For<FeedbackSeen>();
+        options.Schema.For<UnmatchedFeedback>();
+        options.Schema.For<WarmPatientContext>();
     }
 }

@@ -16,11 +16,11 @@ public sealed record HookReceived(
     string? UserId,
     DateTimeOffset ReceivedAt,
     IReadOnlyList<string> PrefetchKeys,
-    EpicRequestExtension? Epic = null,
+    EpicExtension? Epic = null,
     bool Stripped = false);
 
 /// <summary>Epic's <c>extension</c> block (EPIC.md 1): which native trigger fired, which criteria, which Epic version.</summary>
-public sealed record EpicRequestExtension(string? TriggerAction, string? TriggerActionName, string? CriteriaId, string? EpicVersion, IReadOnlyDictionary<string, string>? Other = null);
+public sealed record EpicExtension(string? TriggerAction, string? TriggerActionName, string? CriteriaId, string? EpicVersion, IReadOnlyDictionary<string, string>? Other = null);
 
 /// <summary>How each prefetch key was obtained: provided by Epic, empty ("no data"), fetched by us, or unavailable.</summary>
 public sealed record PrefetchResolved(
@@ -105,4 +105,23 @@ public sealed class FeedbackSeen
     public string Id { get; set; } = "";
     public string HookInstance { get; set; } = "";
     public DateTimeOffset At { get; set; }
+}
+
+/// <summary>Feedback for a card we have no record of: kept for audit (id = the item's idempotency key).</summary>
+public sealed class UnmatchedFeedback
+{
+    public string Id { get; set; } = "";
+    public string ServiceId { get; set; } = "";
+    public string CardId { get; set; } = "";
+    public string Outcome { get; set; } = "";
+    public DateTimeOffset OutcomeTimestamp { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+/// <summary>A patient context read from Epic with the backend token, reused by the next hooks (id = patient id; per tenant).</summary>
+public sealed class WarmPatientContext
+{
+    public string Id { get; set; } = "";
+    public PatientContext Context { get; set; } = null!;
+    public DateTimeOffset ReadAt { get; set; }
 }

@@ -15,7 +15,7 @@ public sealed class HookTimeline
     public string? EncounterId { get; set; }
     public string? UserId { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
-    public EpicRequestExtension? Epic { get; set; }
+    public EpicExtension? Epic { get; set; }
     public bool Stripped { get; set; }
     public PrefetchResolved? Prefetch { get; set; }
     public List<Card> Cards { get; set; } = [];

@@ -77,7 +77,7 @@ public sealed class PatientContextTests : IClassFixture<SandboxFixture>
         Assert.Empty(context.Gaps);
         var a1c = Assert.Single(context.Labs, l => Has(l.Codes, CodeSystems.Loinc, "4548-4"));
         var search = await host.Clients.ForTenant("t").SearchAsync<Observation>([new("patient", SandboxPatients.AbramLemke), new("code", "http://loinc.org|4548-4")]);
-        var latest = search.Resources.MaxBy(o => Patients.PatientContextReader.ParseDateTime((o.Effective as FhirDateTime)?.Value))!;
+        var latest = search.Resources.MaxBy(o => Patients.PatientContextMapper.ParseDateTime((o.Effective as FhirDateTime)?.Value))!;
         Assert.Equal(latest.Id, a1c.Id);
     }
 

@@ -162,22 +162,22 @@ public sealed class SearchLogicTests
     [InlineData("10.2 %", 10.2)]
     [InlineData("25", 25)]
     public void Lab_values_given_as_text_are_read(string text, double expected) =>
-        Assert.Equal((decimal)expected, PatientContextReader.ParseNumber(text));
+        Assert.Equal((decimal)expected, PatientContextMapper.ParseNumber(text));
 
     [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("pending")]
-    public void Missing_or_unreadable_values_are_null(string? text) => Assert.Null(PatientContextReader.ParseNumber(text));
+    public void Missing_or_unreadable_values_are_null(string? text) => Assert.Null(PatientContextMapper.ParseNumber(text));
 
     [Fact]
     public void Partial_fhir_dates_are_read_and_garbage_is_null()
     {
-        Assert.Equal(new DateOnly(1970, 1, 1), PatientContextReader.ParseDate("1970"));
-        Assert.Equal(new DateOnly(1970, 5, 1), PatientContextReader.ParseDate("1970-05"));
-        Assert.Equal(new DateOnly(1970, 5, 17), PatientContextReader.ParseDate("1970-05-17"));
-        Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(-5)), PatientContextReader.ParseDateTime("2024-01-02T03:04:05-05:00"));
-        Assert.Null(PatientContextReader.ParseDateTime("yesterday"));
-        Assert.Null(PatientContextReader.ParseDateTime(null));
+        Assert.Equal(new DateOnly(1970, 1, 1), PatientContextMapper.ParseDate("1970"));
+        Assert.Equal(new DateOnly(1970, 5, 1), PatientContextMapper.ParseDate("1970-05"));
+        Assert.Equal(new DateOnly(1970, 5, 17), PatientContextMapper.ParseDate("1970-05-17"));
+        Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(-5)), PatientContextMapper.ParseDateTime("2024-01-02T03:04:05-05:00"));
+        Assert.Null(PatientContextMapper.ParseDateTime("yesterday"));
+        Assert.Null(PatientContextMapper.ParseDateTime(null));
     }
 }

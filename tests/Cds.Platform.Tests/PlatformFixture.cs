@@ -1,3 +1,4 @@
+using Cds.EpicSandbox;
 using Cds.Enrichment.Consumers;
 using Cds.Hooks;
 using Cds.Testing;
@@ -9,46 +10,83 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cds.Platform.Tests;
 
 /// <summary>
-/// The platform in one process on real infrastructure: the enrichment worker and the hooks service, each a real
-/// host on its own virtual host and schema of this fixture.
+/// The platform in one process on real infrastructure: the local Epic sandbox (real Kestrel), the enrichment worker
+/// and the hooks service, on this fixture's own RabbitMQ virtual host and PostgreSQL schema. Epic's calls are signed
+/// by the sandbox's hook driver exactly as Epic signs them, and verified by the hooks service's real JWT check.
 /// </summary>
 public class PlatformFixture : IAsyncLifetime
 {
-    public IsolatedInfrastructure Infra { get; } = new();
-    public WebApplicationFactory<EvaluateHookConsumer> Enrichment { get; private set; } = null!;
-    public WebApplicationFactory<HookPipeline> Hooks { get; private set; } = null!;
     public const string Tenant = "sandbox";
 
-    protected virtual void ConfigureHooks(IWebHostBuilder builder) { }
+    public IsolatedInfrastructure Infra { get; } = new();
+    public EpicSandboxServer Sandbox { get; private set; } = null!;
+    public WebApplicationFactory<EvaluateHookConsumer> Enrichment { get; private set; } = null!;
+    public WebApplicationFactory<HookPipeline> Hooks { get; private set; } = null!;
 
-    protected virtual void ConfigureEnrichment(IWebHostBuilder builder) { }
+    /// <summary>Extra settings of the hooks service (e.g. a short deadline).</summary>
+    protected virtual IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>();
+
+    protected virtual IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>();
 
     public virtual async Task InitializeAsync()
     {
         await Infra.InitializeAsync();
-        Enrichment = new WebApplicationFactory<EvaluateHookConsumer>().WithWebHostBuilder(b =>
+        Sandbox = await EpicSandboxServer.StartAsync();
+        Enrichment = new WebApplicationFactory<EvaluateHookConsumer>().WithWebHostBuilder(b => Configure(b, EnrichmentSettings));
+        _ = Enrichment.Server; // started first: its queue exists before the first hook
+        Hooks = new WebApplicationFactory<HookPipeline>().WithWebHostBuilder(b => Configure(b, new Dictionary<string, string>
         {
-            Common(b);
-            ConfigureEnrichment(b);
-        });
-        _ = Enrichment.Server; // start: the consumer's queue exists before the first hook
-        Hooks = new WebApplicationFactory<HookPipeline>().WithWebHostBuilder(b =>
-        {
-            Common(b);
-            b.UseSetting("Hooks:DefaultTenant", Tenant);
             // A loaded 2-core CI machine must not turn functional tests into deadline tests; those set their own.
-            b.UseSetting("Hooks:Deadline", "00:00:10");
-            ConfigureHooks(b);
-        });
+            ["Hooks:Deadline"] = "00:00:10",
+        }.Concat(HookSettings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
         _ = Hooks.Server;
     }
 
-    private void Common(IWebHostBuilder b)
+    private void Configure(IWebHostBuilder b, IReadOnlyDictionary<string, string> extra)
     {
         b.UseEnvironment("Development");
-        b.UseSetting("ConnectionStrings:Postgres", Infra.Postgres);
-        b.UseSetting("ConnectionStrings:RabbitMq", Infra.RabbitMq);
-        b.UseSetting("EventStore:Schema", Infra.Schema);
+        foreach (var (key, value) in TenantSettings().Concat(extra))
+        {
+            b.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Infrastructure and the sandbox tenant, as the tenants file of a deployment would give them.</summary>
+    public IEnumerable<KeyValuePair<string, string>> TenantSettings()
+    {
+        var t = $"Tenants:{Tenant}";
+        return new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = Infra.Postgres,
+            ["ConnectionStrings:RabbitMq"] = Infra.RabbitMq,
+            ["EventStore:Schema"] = Infra.Schema,
+            ["HookAuth:ReplaySchema"] = Infra.Schema + "_jti",
+            [$"{t}:Name"] = "Local Epic sandbox",
+            [$"{t}:Environment"] = "NonProduction",
+            [$"{t}:FhirBaseUrl"] = Sandbox.FhirBaseUrl.ToString(),
+            [$"{t}:Backend:NonProdClientId"] = SandboxClients.NonProdClientId,
+            [$"{t}:Backend:ProdClientId"] = SandboxClients.ProdClientId,
+            [$"{t}:Backend:PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath,
+            [$"{t}:Backend:KeyId"] = SandboxClients.KeyId,
+            [$"{t}:Backend:Scopes:0"] = "system/Patient.rs",
+            [$"{t}:Backend:Scopes:1"] = "system/MedicationRequest.rs",
+            [$"{t}:Backend:Scopes:2"] = "system/Medication.rs",
+            [$"{t}:Backend:Scopes:3"] = "system/AllergyIntolerance.rs",
+            [$"{t}:Backend:Scopes:4"] = "system/Condition.rs",
+            [$"{t}:Backend:Scopes:5"] = "system/Observation.rs",
+            [$"{t}:Backend:Scopes:6"] = "system/DocumentReference.c",
+            [$"{t}:HookAuth:Issuers:0"] = Sandbox.FhirBaseUrl.ToString(),
+            [$"{t}:HookAuth:JkuAllowlist:0"] = Sandbox.HookJwksUrl.ToString(),
+            [$"{t}:HookAuth:Audiences:0"] = "http://localhost/cds-services",
+            [$"{t}:HookAuth:ClientId"] = SandboxClients.CdsHooksClientId,
+        };
+    }
+
+    /// <summary>A driver that calls the in-process hooks service the way Epic would.</summary>
+    public EpicHookDriver Driver()
+    {
+        var http = Hooks.CreateClient();
+        return new EpicHookDriver(Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
     }
 
     public IDocumentStore Store => Hooks.Services.GetRequiredService<IDocumentStore>();
@@ -57,6 +95,7 @@ public class PlatformFixture : IAsyncLifetime
     {
         await Hooks.DisposeAsync();
         await Enrichment.DisposeAsync();
+        await Sandbox.DisposeAsync();
         await Infra.DisposeAsync();
     }
 }

@@ -1,12 +1,12 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
+using Cds.EpicSandbox;
 using Cds.EventStore;
 using Marten;
 
 namespace Cds.Platform.Tests;
 
-/// <summary>One hook through every layer: HTTP → RabbitMQ → enrichment consumer → Marten → cards back.</summary>
+/// <summary>Epic-signed hooks through every layer: HTTP → RabbitMQ → enrichment → Marten → cards back to Epic.</summary>
 public sealed class WalkingSkeletonTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
 {
     [Fact]
@@ -21,35 +21,72 @@ public sealed class WalkingSkeletonTests(PlatformFixture platform) : IClassFixtu
             Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("id").GetString()));
             Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("title").GetString()));
             Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("description").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("usageRequirements").GetString()));
             Assert.Contains("{{context.patientId}}", s.GetProperty("prefetch").GetRawText());
         });
     }
 
     [Fact]
-    public async Task Patient_view_travels_bus_and_store_and_is_recorded()
+    public async Task Patient_view_travels_bus_and_store_and_returns_the_care_gap_card()
     {
-        var hookInstance = Guid.NewGuid().ToString();
-        using var client = platform.Hooks.CreateClient();
-        var response = await client.PostAsJsonAsync("/cds-services/cds-patient-view", new
-        {
-            hook = "patient-view",
-            hookInstance,
-            fhirServer = "http://127.0.0.1:1/fhir",
-            context = new { userId = "Practitioner/p1", patientId = "skeleton-patient" },
-        });
+        var driver = platform.Driver();
+        var request = driver.BuildPatientView(SandboxPatients.Type2DiabeticHighA1c);
+        var hookInstance = request["hookInstance"]!.GetValue<string>();
+
+        using var response = await driver.SendAsync("cds-patient-view", request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("cards").ValueKind);
+        var cards = doc.RootElement.GetProperty("cards").EnumerateArray().ToList();
+        var gap = Assert.Single(cards, c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSDMHBA1CGAP");
+        Assert.Contains("10.2", gap.GetProperty("summary").GetString() + gap.GetProperty("detail").GetString());
 
         await using var session = platform.Store.QuerySession(PlatformFixture.Tenant);
         var events = await session.Events.FetchStreamAsync(hookInstance);
         Assert.Collection(events.Select(e => e.Data),
             e => Assert.IsType<HookReceived>(e),
+            e => Assert.IsType<PrefetchResolved>(e),
             e => Assert.IsType<EnrichmentCompleted>(e),
             e => Assert.IsType<CardsReturned>(e));
         var timeline = await session.LoadAsync<HookTimeline>(hookInstance);
         Assert.NotNull(timeline);
-        Assert.Equal("skeleton-patient", timeline.PatientId);
+        Assert.Equal(SandboxPatients.Type2DiabeticHighA1c, timeline.PatientId);
         Assert.Equal(CardSources.Live, timeline.CardSource);
+        Assert.Equal("60", timeline.Epic?.TriggerAction);
+        Assert.Contains(timeline.Cards, c => c.Uuid == gap.GetProperty("uuid").GetString());
+    }
+
+    public static TheoryData<string, string, string, string> FixturePatients => new()
+    {
+        { "cds-order-select", SandboxPatients.PenicillinAllergic, "amoxicillin", "CDSDRUGALLERGY" },
+        { "cds-order-sign", SandboxPatients.PenicillinAllergic, "amoxicillin", "CDSDRUGALLERGY" },
+        { "cds-order-select", SandboxPatients.CkdOnMetformin, "metformin", "CDSRENALDOSE" },
+        { "cds-order-sign", SandboxPatients.OnLisinopril, "enalapril", "CDSDUPTHERAPY" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FixturePatients))]
+    public async Task Order_hooks_give_the_fixture_patients_their_cards(string service, string patient, string medication, string topic)
+    {
+        var driver = platform.Driver();
+        var drafts = new[] { DraftMedication.Parse(medication) };
+        var request = service == "cds-order-select" ? driver.BuildOrderSelect(patient, drafts) : driver.BuildOrderSign(patient, drafts);
+
+        using var response = await driver.SendAsync(service, request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var topics = doc.RootElement.GetProperty("cards").EnumerateArray()
+            .Select(c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString()).ToList();
+        Assert.Contains(topic, topics);
+    }
+
+    [Fact]
+    public async Task The_patient_with_no_data_gets_no_cards()
+    {
+        var driver = platform.Driver();
+        using var response = await driver.SendAsync("cds-order-select",
+            driver.BuildOrderSelect(SandboxPatients.NoData, [DraftMedication.Parse("amoxicillin")]));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Empty(doc.RootElement.GetProperty("cards").EnumerateArray());
     }
 }

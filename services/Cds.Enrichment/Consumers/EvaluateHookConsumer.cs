@@ -1,4 +1,5 @@
 using Cds.Contracts;
+using Cds.Enrichment.Context;
 using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Marten;
@@ -8,18 +9,20 @@ namespace Cds.Enrichment.Consumers;
 
 /// <summary>
 /// Evaluates the clinical rules for one hook call and records the result in the hook's stream. Idempotent: a
-/// redelivered request for a hookInstance that was already evaluated answers with the recorded result.
+/// redelivered request for a hookInstance that was already evaluated answers with the recorded result. A result that
+/// completes after the hook's deadline is recorded as late; the hooks service serves it on the next hook.
 /// </summary>
-public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, TimeProvider time, EnrichmentMetrics metrics)
-    : IConsumer<EvaluateHook>
+public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
+    EnrichmentMetrics metrics) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
         var request = context.Message;
+        var ct = context.CancellationToken;
         var started = time.GetTimestamp();
 
         await using var session = store.LightweightSession(request.Tenant);
-        var timeline = await session.LoadAsync<HookTimeline>(request.HookInstance, context.CancellationToken);
+        var timeline = await session.LoadAsync<HookTimeline>(request.HookInstance, ct);
         if (timeline?.EnrichedAt is { } enrichedAt)
         {
             await context.RespondAsync(new HookEvaluated
@@ -35,10 +38,11 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Ti
             return;
         }
 
+        var patient = await contexts.CompleteAsync(session, request.Tenant, request.PatientId, request.Context, ct);
         var outcomes = RuleEngine.Evaluate(rules, new RuleInput
         {
             Hook = request.Hook,
-            Context = request.Context,
+            Context = patient,
             DraftMedications = request.DraftMedications,
             Now = time.GetUtcNow(),
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
@@ -57,7 +61,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Ti
 
         session.Events.Append(request.HookInstance, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
             result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline));
-        await session.SaveChangesAsync(context.CancellationToken);
+        await session.SaveChangesAsync(ct);
         metrics.Evaluated(request.Hook, request.Tenant, time.GetElapsedTime(started).TotalMilliseconds, result.Cards.Count);
 
         await context.RespondAsync(result);

@@ -31,7 +31,7 @@ public sealed class CdsServiceCatalog(IEnumerable<CdsService> services)
 internal static class PrefetchTemplates
 {
     public const string Patient = "Patient/{{context.patientId}}";
-    public const string ActiveMedications = "MedicationRequest?patient={{context.patientId}}&status=active";
+    public const string ActiveMedications = "MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication";
     public const string Allergies = "AllergyIntolerance?patient={{context.patientId}}";
     public const string Conditions = "Condition?patient={{context.patientId}}&category=problem-list-item";
     /// <summary>Epic refuses Observation searches without patient + category or code (EPIC.md 20).</summary>

@@ -162,6 +162,7 @@ public static class HookRequestReader
             var (set, prefetchProblems) = PrefetchSet.Classify(prefetchJson, "prefetch", options.InvalidPrefetch);
             prefetch = set;
             problems.AddRange(prefetchProblems);
+            tolerated.AddRange(set.Items.SelectMany(i => i.ToleratedIssues));
         }
 
         if (problems.Count > 0)

@@ -35,6 +35,9 @@ public sealed record PrefetchItem
     /// <summary>The key's value was not usable FHIR and the reader was told to treat it as missing (see <see cref="InvalidPrefetchHandling"/>).</summary>
     public bool WasInvalid { get; init; }
 
+    /// <summary>FHIR deviations tolerated or repaired while reading this key (paths and codes, no values).</summary>
+    public IReadOnlyList<RequestProblem> ToleratedIssues { get; init; } = [];
+
     /// <summary>The data resources of type <typeparamref name="T"/>.</summary>
     public IEnumerable<T> ResourcesOf<T>() where T : Resource => Resources.OfType<T>();
 
@@ -112,7 +115,12 @@ public sealed class PrefetchSet
         var read = FhirResourceReader.Read(value, path);
         if (!read.Succeeded)
             return (null, read.Problems);
+        var (item, problems) = Classified(key, read);
+        return (item is null ? null : item with { ToleratedIssues = read.ToleratedIssues }, problems);
+    }
 
+    private static (PrefetchItem? Item, IReadOnlyList<RequestProblem> Problems) Classified(string key, FhirReadResult read)
+    {
         switch (read.Resource)
         {
             case OperationOutcome outcome:

@@ -1,8 +1,6 @@
-using System.Globalization;
 using Cds.Contracts;
 using Cds.Fhir.Search;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Utility;
 using Microsoft.Extensions.Logging;
 using Tasks = System.Threading.Tasks;
 
@@ -70,11 +68,11 @@ internal sealed class PatientContextReader : IPatientContextReader
         {
             PatientId = patientId,
             AsOf = _clock.GetUtcNow(),
-            BirthDate = ParseDate(patient.Result.Value?.BirthDate),
+            BirthDate = PatientContextMapper.BirthDate(patient.Result.Value),
             ActiveMedications = medications.Result.Value ?? [],
-            Allergies = (allergies.Result.Value ?? []).Where(IsCurrent).Select(MapAllergy).ToList(),
-            Conditions = (conditions.Result.Value ?? []).Where(IsActive).Select(MapCondition).ToList(),
-            Labs = LatestLabs(labs.Result.Value ?? []),
+            Allergies = PatientContextMapper.Allergies(allergies.Result.Value ?? []),
+            Conditions = PatientContextMapper.Conditions(conditions.Result.Value ?? []),
+            Labs = PatientContextMapper.LatestLabs(labs.Result.Value ?? []),
             Gaps = gaps.ToList(),
         };
         if (context.Gaps.Count > 0)
@@ -132,39 +130,22 @@ internal sealed class PatientContextReader : IPatientContextReader
             gaps.Add($"medications: result cut by {result.TruncationReason} after {result.Pages} page(s); later entries are missing");
         }
 
-        var included = result.Included.OfType<Medication>().Where(m => !string.IsNullOrEmpty(m.Id)).GroupBy(m => m.Id!).ToDictionary(g => g.Key, g => g.First());
-        var entries = new List<MedicationEntry>();
-        var medicationCache = new Dictionary<string, Medication?>(StringComparer.Ordinal);
-        var unresolved = false;
-        foreach (var request in result.Resources.Where(IsActive))
+        // Referenced Medications come from _include when the site honours it, otherwise one read each (cached per call).
+        var medications = result.Included.OfType<Medication>().Where(m => !string.IsNullOrEmpty(m.Id)).ToList();
+        var known = medications.Select(m => m.Id!).ToHashSet(StringComparer.Ordinal);
+        var toRead = result.Resources.Where(PatientContextMapper.IsActive)
+            .Select(r => r.Medication as ResourceReference).OfType<ResourceReference>()
+            .Select(PatientContextMapper.MedicationId).OfType<string>()
+            .Where(id => !known.Contains(id)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var id in toRead)
         {
-            IReadOnlyList<ClinicalCode> codes = [];
-            string? text = null;
-            switch (request.Medication)
+            if (await ReadMedicationAsync(client, id, ct).ConfigureAwait(false) is { } read)
             {
-                case CodeableConcept concept:
-                    codes = Codes(concept);
-                    text = Text(concept);
-                    break;
-                case ResourceReference reference:
-                    text = reference.Display;
-                    var medication = await ResolveMedicationAsync(client, request, reference, included, medicationCache, ct).ConfigureAwait(false);
-                    if (medication?.Code is { } code)
-                    {
-                        codes = Codes(code);
-                        text ??= Text(code);
-                    }
-                    else
-                    {
-                        unresolved = true;
-                    }
-
-                    break;
+                medications.Add(read);
             }
-
-            entries.Add(new MedicationEntry(request.Id, codes, Literal(request.Status), ParseDateTime(request.AuthoredOn), text));
         }
 
+        var entries = PatientContextMapper.Medications(result.Resources, medications, out var unresolved);
         if (unresolved)
         {
             gaps.Add("medications: some medicationReference entries could not be resolved to coded Medication resources");
@@ -173,175 +154,20 @@ internal sealed class PatientContextReader : IPatientContextReader
         return entries;
     }
 
-    private static async Task<Medication?> ResolveMedicationAsync(EpicFhirClient client, MedicationRequest request, ResourceReference reference,
-        Dictionary<string, Medication> included, Dictionary<string, Medication?> cache, CancellationToken ct)
+    private static async Task<Medication?> ReadMedicationAsync(EpicFhirClient client, string id, CancellationToken ct)
     {
-        var r = reference.Reference;
-        if (string.IsNullOrEmpty(r))
+        try
+        {
+            return await client.ReadAsync<Medication>(id, ct).ConfigureAwait(false);
+        }
+        catch (EpicNotAuthorizedForServiceException)
         {
             return null;
         }
-
-        if (r.StartsWith('#'))
-        {
-            return request.Contained?.OfType<Medication>().FirstOrDefault(m => m.Id == r[1..]);
-        }
-
-        var segments = r.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var i = Array.LastIndexOf(segments, "Medication");
-        if (i < 0 || i + 1 >= segments.Length)
+        catch (ArgumentException)
         {
             return null;
         }
-
-        var id = segments[i + 1];
-        if (included.TryGetValue(id, out var found))
-        {
-            return found;
-        }
-
-        if (!cache.TryGetValue(id, out var medication))
-        {
-            try
-            {
-                medication = await client.ReadAsync<Medication>(id, ct).ConfigureAwait(false);
-            }
-            catch (EpicNotAuthorizedForServiceException)
-            {
-                medication = null;
-            }
-            catch (ArgumentException)
-            {
-                medication = null;
-            }
-
-            cache[id] = medication;
-        }
-
-        return medication;
-    }
-
-    private static bool IsActive(MedicationRequest r) => r.Status is null or MedicationRequest.MedicationrequestStatus.Active;
-
-    private static bool IsCurrent(AllergyIntolerance a)
-    {
-        var clinical = StatusCode(a.ClinicalStatus);
-        var verification = StatusCode(a.VerificationStatus);
-        return clinical is not ("inactive" or "resolved") && verification is not ("entered-in-error" or "refuted");
-    }
-
-    private static bool IsActive(Condition c)
-    {
-        var clinical = StatusCode(c.ClinicalStatus);
-        var verification = StatusCode(c.VerificationStatus);
-        return clinical is not ("inactive" or "resolved" or "remission") && verification is not ("entered-in-error" or "refuted");
-    }
-
-    private static AllergyEntry MapAllergy(AllergyIntolerance a) =>
-        new(a.Id, Codes(a.Code), StatusCode(a.ClinicalStatus), Literal(a.Criticality), Text(a.Code));
-
-    private static ConditionEntry MapCondition(Condition c)
-    {
-        var onset = c.Onset switch
-        {
-            FhirDateTime dt => ParseDateTime(dt.Value),
-            Period p => ParseDateTime(p.Start),
-            _ => null,
-        };
-        return new ConditionEntry(c.Id, Codes(c.Code), StatusCode(c.ClinicalStatus), onset, Text(c.Code));
-    }
-
-    private static List<LabResult> LatestLabs(IReadOnlyList<Observation> observations)
-    {
-        var latest = new Dictionary<string, (Observation Obs, DateTimeOffset? Effective)>(StringComparer.Ordinal);
-        foreach (var o in observations)
-        {
-            if (o.Status is ObservationStatus.EnteredInError or ObservationStatus.Cancelled)
-            {
-                continue;
-            }
-
-            var analyte = o.Code?.Coding?.Where(c => c?.System == CodeSystems.Loinc && c.Code is not null)
-                .Select(c => LabPanels.AnalyteOf(c.Code!)).FirstOrDefault(a => a is not null);
-            if (analyte is null)
-            {
-                continue;
-            }
-
-            var effective = o.Effective switch
-            {
-                FhirDateTime dt => ParseDateTime(dt.Value),
-                Period p => ParseDateTime(p.Start),
-                Instant i => i.Value,
-                _ => null,
-            } ?? ParseDateTime(o.Issued?.ToString("o", CultureInfo.InvariantCulture));
-
-            if (!latest.TryGetValue(analyte, out var best) || (effective ?? DateTimeOffset.MinValue) > (best.Effective ?? DateTimeOffset.MinValue))
-            {
-                latest[analyte] = (o, effective);
-            }
-        }
-
-        return LabPanels.Loinc.Keys.Where(latest.ContainsKey).Select(k =>
-        {
-            var (o, effective) = latest[k];
-            var (value, unit) = Value(o.Value);
-            return new LabResult(o.Id, Codes(o.Code), value, unit, effective, Literal(o.Status));
-        }).ToList();
-    }
-
-    private static (decimal? Value, string? Unit) Value(DataType? value) => value switch
-    {
-        Quantity q => (q.Value, q.Unit ?? q.Code),
-        FhirString s => (ParseNumber(s.Value), null),
-        Integer i => (i.Value, null),
-        FhirDecimal d => (d.Value, null),
-        _ => (null, null),
-    };
-
-    /// <summary>"&gt;60", "&lt; 0.5", "10.2 %" → the number; comparators are dropped (the rules compare against thresholds).</summary>
-    internal static decimal? ParseNumber(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        var trimmed = text.Trim().TrimStart('<', '>', '=', '≤', '≥', ' ');
-        var number = new string(trimmed.TakeWhile(ch => char.IsDigit(ch) || ch is '.' or '-').ToArray());
-        return decimal.TryParse(number, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : null;
-    }
-
-    private static List<ClinicalCode> Codes(CodeableConcept? concept) =>
-        concept?.Coding?.Where(c => c is not null && !string.IsNullOrWhiteSpace(c.System) && !string.IsNullOrWhiteSpace(c.Code))
-            .Select(c => new ClinicalCode(c.System!, c.Code!, string.IsNullOrWhiteSpace(c.Display) ? null : c.Display)).ToList() ?? [];
-
-    private static string? Text(CodeableConcept? concept) =>
-        !string.IsNullOrWhiteSpace(concept?.Text) ? concept.Text : concept?.Coding?.Select(c => c?.Display).FirstOrDefault(d => !string.IsNullOrWhiteSpace(d));
-
-    private static string? StatusCode(CodeableConcept? concept) =>
-        concept?.Coding?.Select(c => c?.Code).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
-
-    private static string? Literal<TEnum>(TEnum? value) where TEnum : struct, Enum => value is { } v ? v.GetLiteral() : null;
-
-    internal static DateOnly? ParseDate(string? text) =>
-        ParseDateTime(text) is { } dto ? DateOnly.FromDateTime(dto.UtcDateTime) : null;
-
-    /// <summary>FHIR date/dateTime with partial precision ("2024", "2024-05", "2024-05-01", full instants); null when unreadable.</summary>
-    internal static DateTimeOffset? ParseDateTime(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        string[] formats = ["yyyy", "yyyy-MM", "yyyy-MM-dd"];
-        if (DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var partial))
-        {
-            return partial;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var full) ? full : null;
     }
 
     private sealed class Gaps
