@@ -161,3 +161,19 @@ public sealed class PrefetchTests
         Assert.Null(result.Request.PrefetchJson);
     }
 }
+
+public sealed class PrefetchToleranceTests
+{
+    [Fact]
+    public void Tolerated_prefetch_deviations_are_reported_on_the_item_and_the_request()
+    {
+        var body = SharedExamples.Envelope(HookNames.PatientView, SharedExamples.PatientViewContext(),
+            prefetch: JsonNode.Parse("""{"patient":{"resourceType":"Patient","id":"p","gender":"robot","epicOnly":true}}"""));
+        var result = SharedExamples.ReadRequest(body, HookNames.PatientView);
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var item = result.Request!.Prefetch.Get("patient");
+        Assert.Null(Assert.IsType<Patient>(Assert.Single(item.Resources)).Gender);
+        Assert.Contains(item.ToleratedIssues, p => p.Path == "prefetch.patient.gender");
+        Assert.Contains(result.Request.ToleratedIssues, p => p.Path == "prefetch.patient.epicOnly");
+    }
+}
