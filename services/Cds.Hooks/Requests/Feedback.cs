@@ -148,11 +148,13 @@ public static class FeedbackReader
     {
         ArgumentNullException.ThrowIfNull(body);
         options ??= HookRequestReaderOptions.Default;
-        var (bytes, length, tooLarge) = await BodyBuffer.ReadAsync(body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var (bytes, length, tooLarge, unreadable) = await BodyBuffer.ReadAsync(body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         try
         {
             if (tooLarge)
                 return Fail(StatusCodes.Status413PayloadTooLarge, [new RequestProblem("$", $"The request body is larger than {options.MaxBodyBytes} bytes.", ProblemCode.TooLong)]);
+            if (unreadable)
+                return Fail(StatusCodes.Status400BadRequest, [new RequestProblem("$", "The request body could not be read.", ProblemCode.Structure)]);
             return Read(bytes.AsSpan(0, length), serviceId, options);
         }
         finally

@@ -20,7 +20,8 @@ public sealed class HookRequestReaderOptions
     /// <summary>Prefetch values that are not usable FHIR R4. Key <c>CdsHooks:Requests:InvalidPrefetch</c> (Reject | TreatAsMissing).</summary>
     public InvalidPrefetchHandling InvalidPrefetch { get; set; } = InvalidPrefetchHandling.Reject;
 
-    public static HookRequestReaderOptions Default { get; } = new();
+    /// <summary>A fresh instance with the defaults (never shared, so never changed by someone else).</summary>
+    public static HookRequestReaderOptions Default => new();
 }
 
 /// <summary>The outcome of reading a hook request: a request, or problems with the HTTP status to answer (400 or 413).</summary>
@@ -80,11 +81,13 @@ public static class HookRequestReader
     {
         ArgumentNullException.ThrowIfNull(body);
         options ??= HookRequestReaderOptions.Default;
-        var (bytes, length, tooLarge) = await BodyBuffer.ReadAsync(body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var (bytes, length, tooLarge, unreadable) = await BodyBuffer.ReadAsync(body, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         try
         {
             if (tooLarge)
                 return TooLarge(options.MaxBodyBytes);
+            if (unreadable)
+                return Fail(StatusCodes.Status400BadRequest, [new RequestProblem("$", "The request body could not be read.", ProblemCode.Structure)]);
             return Read(bytes.AsSpan(0, length), expectedHook, options);
         }
         finally
@@ -303,10 +306,11 @@ internal static class JsonBody
     }
 }
 
-/// <summary>Reads a body into a pooled buffer, stopping past a limit.</summary>
+/// <summary>Reads a body into a pooled buffer, stopping past a limit. The server's own refusals (Kestrel's body size
+/// limit, a malformed chunked body) become "too large" / "unreadable" instead of an exception.</summary>
 internal static class BodyBuffer
 {
-    public static async Task<(byte[] Buffer, int Length, bool TooLarge)> ReadAsync(Stream body, long limit, CancellationToken cancellationToken)
+    public static async Task<(byte[] Buffer, int Length, bool TooLarge, bool Unreadable)> ReadAsync(Stream body, long limit, CancellationToken cancellationToken)
     {
         var cap = (int)Math.Min(limit + 1, Array.MaxLength);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(cap, 64 * 1024));
@@ -318,7 +322,7 @@ internal static class BodyBuffer
                 if (length == buffer.Length)
                 {
                     if (length >= cap)
-                        return (buffer, length, true);
+                        return (buffer, length, true, false);
                     var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
                     buffer.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -326,11 +330,15 @@ internal static class BodyBuffer
                 }
                 var read = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, cap) - length), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
-                    return (buffer, length, length > limit);
+                    return (buffer, length, length > limit, false);
                 length += read;
                 if (length > limit)
-                    return (buffer, length, true);
+                    return (buffer, length, true, false);
             }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (buffer, 0, ex.StatusCode == StatusCodes.Status413PayloadTooLarge, ex.StatusCode != StatusCodes.Status413PayloadTooLarge);
         }
         catch
         {

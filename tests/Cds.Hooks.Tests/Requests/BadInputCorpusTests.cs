@@ -259,3 +259,31 @@ public sealed class ProblemMessagesEchoNoValuesTests
         Assert.DoesNotContain(result.Problems, p => p.Message.Contains("Jane", StringComparison.Ordinal) || p.Path.Contains("Jane", StringComparison.Ordinal));
     }
 }
+
+public sealed class ServerBodyRefusalTests
+{
+    private sealed class RefusingStream(int status) : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            throw new Microsoft.AspNetCore.Http.BadHttpRequestException("refused by the server", status);
+    }
+
+    [Theory]
+    [InlineData(413, 413)]
+    [InlineData(400, 400)]
+    public async Task Server_refusals_while_reading_the_body_become_results(int thrown, int expected)
+    {
+        var hook = await HookRequestReader.ReadAsync(new RefusingStream(thrown), HookNames.PatientView);
+        Assert.Equal(expected, hook.StatusCode);
+        Assert.False(hook.Succeeded);
+        var feedback = await FeedbackReader.ReadAsync(new RefusingStream(thrown), "s");
+        Assert.Equal(expected, feedback.StatusCode);
+    }
+
+    [Fact]
+    public void Default_options_are_not_shared()
+    {
+        HookRequestReaderOptions.Default.MaxDepth = 1;
+        Assert.Equal(64, HookRequestReaderOptions.Default.MaxDepth);
+    }
+}
