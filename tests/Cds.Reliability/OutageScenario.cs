@@ -1,0 +1,128 @@
+using System.Diagnostics;
+
+namespace Cds.Reliability;
+
+/// <summary>
+/// Scenarios 1 and 3: the SHARED RabbitMQ (or PostgreSQL) is stopped for a few seconds while hooks and overrides
+/// arrive, then started again with <c>infra/local/up.sh</c> (always, in a finally). Hooks must answer in time throughout;
+/// every acknowledged override must become exactly one note once the infrastructure is back, without restarting a service.
+/// </summary>
+public static class OutageScenario
+{
+    public static async Task RunAsync(Rig rig, ScenarioResult result, bool broker)
+    {
+        var outage = TimeSpan.FromSeconds(broker ? 10 : 8);
+        var cards = await Common.CriticalCardsAsync(rig, rig.DriverA, 12);
+        var before = Common.Identifiers(rig.SandboxA);
+        var calls = new List<HookCall>();
+        var feedback = new List<(int Status, bool During)>();
+        var down = false;
+        var load = Task.Run(async () =>
+        {
+            var sw = Stopwatch.StartNew();
+            var next = 0;
+            var tasks = new List<Task>();
+            while (sw.Elapsed < TimeSpan.FromSeconds(28))
+            {
+                tasks.Add(Task.Run(async () =>
+                {
+                    var c = await rig.OrderSelectAsync(rig.DriverA);
+                    lock (calls)
+                    {
+                        calls.Add(c);
+                    }
+                }));
+                if (next < cards.Count && sw.Elapsed.TotalSeconds >= next * 2)
+                {
+                    var card = cards[next++].CriticalCard!;
+                    var during = Volatile.Read(ref down);
+                    tasks.Add(Task.Run(async () =>
+                    {
+                        var s = await rig.FeedbackAsync(rig.DriverA, card);
+                        lock (feedback)
+                        {
+                            feedback.Add((s, during));
+                        }
+                    }));
+                }
+                await Task.Delay(250);
+            }
+            await Task.WhenAll(tasks);
+        });
+
+        var root = rig.RepoRoot;
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Volatile.Write(ref down, true);
+            if (broker)
+            {
+                await Shell("rabbitmqctl stop", root);
+                await Shell("epmd -kill", root);
+            }
+            else
+            {
+                await Shell("pg_ctlcluster 15 main stop -m fast", root);
+            }
+            Console.WriteLine($"  [{result.Name}] {(broker ? "RabbitMQ" : "PostgreSQL")} stopped for {outage.TotalSeconds:0} s");
+            await Task.Delay(outage);
+        }
+        finally
+        {
+            var rc = await Shell("bash infra/local/up.sh >/dev/null", root);
+            Volatile.Write(ref down, false);
+            Console.WriteLine($"  [{result.Name}] infra/local/up.sh → {rc}");
+        }
+        await load;
+
+        foreach (var c in calls)
+        {
+            Common.CountHook(result, c, Common.InTime);
+        }
+        var acknowledged = feedback.Count(f => f.Status == 200);
+        var notAcked = feedback.Where(f => f.Status != 200).ToList();
+        result.Sent += feedback.Count;
+        result.Answered += acknowledged;
+        result.InTime += acknowledged;
+        // A refused override (not acknowledged) is Epic's to resend; a 5xx on the hook path is not allowed.
+        result.Notes.Add($"overrides: {feedback.Count} sent, {acknowledged} acknowledged, refused while down: {string.Join(",", notAcked.Select(f => f.Status))}");
+        if (notAcked.Any(f => f.Status is >= 500 and not 503 or 0))
+        {
+            result.Failures.Add($"feedback answered {string.Join(",", notAcked.Select(f => f.Status).Distinct())} while the {(broker ? "broker" : "store")} was down (expected 200, or 503 with Retry-After: nothing acknowledged may be lost)");
+        }
+
+        // Services recovered on their own: a fresh hook gets live cards and is recorded.
+        HookCall? after = null;
+        long? recorded = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            after = await rig.OrderSelectAsync(rig.DriverA);
+            recorded = await rig.ScalarAsync("select count(*) from {schema}.mt_streams where id = @id", ("id", after.HookInstance));
+            if (after.Status == 200 && after.CriticalCard is not null && recorded == 1)
+            {
+                break;
+            }
+            await Task.Delay(1000);
+        }
+        result.Check(after is { Status: 200, CriticalCard: not null } && recorded == 1, $"after the outage a hook was not served live and recorded (status {after?.Status}, card {after?.CriticalCard is not null}, recorded {recorded})");
+
+        var (lost, duplicated, created) = await Common.SettleNotesAsync(rig.SandboxA, before, acknowledged, TimeSpan.FromSeconds(120));
+        result.Lost = lost;
+        result.Duplicated = duplicated;
+        var unrecorded = await rig.ScalarAsync("select count(*) from unnest(@ids::text[]) i where not exists (select 1 from {schema}.mt_streams s where s.id = i)",
+            ("ids", calls.Where(c => c.Status == 200).Select(c => c.HookInstance).ToArray()));
+        result.Notes.Add($"hooks {Common.Latency(calls)}; answered while down but not recorded: {unrecorded}; notes created {created} for {acknowledged} acknowledged overrides");
+        result.Check(result.InTime == result.Answered, $"{result.Answered - result.InTime} answers later than {Common.InTime.TotalSeconds} s");
+        result.Crashes = rig.AnyCrashed(out _) ? 1 : 0;
+    }
+
+    private static async Task<int> Shell(string command, string root)
+    {
+        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = root, RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        await Task.WhenAll(output, error);
+        return p.ExitCode;
+    }
+}

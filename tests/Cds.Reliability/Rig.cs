@@ -1,0 +1,287 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cds.EpicSandbox;
+using Cds.Testing;
+using Npgsql;
+
+namespace Cds.Reliability;
+
+/// <summary>
+/// The platform under test: an isolated vhost + schema on the real RabbitMQ and PostgreSQL, two Epic sandboxes in this
+/// process (tenant <c>alpha</c> and tenant <c>beta</c>, each its own issuer, JWKS and FHIR server), and the hooks,
+/// enrichment, write-back and ops services as child processes on loopback ports of their own.
+/// </summary>
+public sealed class Rig : IAsyncDisposable
+{
+    public const string Alpha = "alpha";
+    public const string Beta = "beta";
+    public const string OpsUser = "ops";
+    public static readonly string OpsPassword = "rel-" + Guid.NewGuid().ToString("N")[..12];
+
+    private readonly Dictionary<string, string> _env = [];
+    private readonly List<ServiceProcess> _retired = [];
+    public string RepoRoot { get; }
+    public IsolatedInfrastructure Infra { get; } = new();
+    public EpicSandboxServer SandboxA { get; private set; } = null!;
+    public EpicSandboxServer SandboxB { get; private set; } = null!;
+    public ServiceProcess Hooks { get; private set; } = null!;
+    public ServiceProcess Enrichment { get; private set; } = null!;
+    public ServiceProcess WriteBack { get; private set; } = null!;
+    public ServiceProcess? Ops { get; private set; }
+    public EpicHookDriver DriverA { get; private set; } = null!;
+    public EpicHookDriver DriverB { get; private set; } = null!;
+    public TimeSpan Deadline { get; } = TimeSpan.FromMilliseconds(1200);
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { Timeout = TimeSpan.FromSeconds(30) };
+    private int _hooksPort;
+
+    public Rig(string repoRoot) => RepoRoot = repoRoot;
+
+    private string Dll(string project) =>
+        new[] { "Release", "Debug" }.Select(c => Path.Combine(RepoRoot, "services", project, "bin", c, "net10.0", project + ".dll")).FirstOrDefault(File.Exists)
+        ?? throw new FileNotFoundException($"services/{project} is not built (build tests/Cds.Reliability, it references it)");
+
+    public async Task StartAsync(bool withOps)
+    {
+        await Infra.InitializeAsync();
+        SandboxA = await EpicSandboxServer.StartAsync();
+        SandboxB = await EpicSandboxServer.StartAsync();
+        _hooksPort = ServiceProcess.FreePort();
+        var hooksBase = new Uri($"http://127.0.0.1:{_hooksPort}/cds-services/");
+
+        _env["ConnectionStrings__Postgres"] = Infra.Postgres;
+        _env["ConnectionStrings__RabbitMq"] = Infra.RabbitMq;
+        _env["EventStore__Schema"] = Infra.Schema;
+        _env["HookAuth__ReplaySchema"] = Infra.Schema + "_jti";
+        _env["DOTNET_ENVIRONMENT"] = "Production";
+        _env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        _env["Logging__LogLevel__Default"] = "Information";
+        _env["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
+        _env["Bus__StopTimeout"] = "00:00:02";
+        _env["Hooks__Deadline"] = "00:00:01.200";
+        foreach (var (tenant, sandbox) in new[] { (Alpha, SandboxA), (Beta, SandboxB) })
+        {
+            var p = $"Tenants__{tenant}__";
+            _env[p + "Name"] = $"Reliability tenant {tenant}";
+            _env[p + "Environment"] = "NonProduction";
+            _env[p + "FhirBaseUrl"] = sandbox.FhirBaseUrl.ToString();
+            _env[p + "Backend__NonProdClientId"] = SandboxClients.NonProdClientId;
+            _env[p + "Backend__ProdClientId"] = SandboxClients.ProdClientId;
+            _env[p + "Backend__PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath;
+            _env[p + "Backend__KeyId"] = SandboxClients.KeyId;
+            string[] scopes = ["system/Patient.rs", "system/MedicationRequest.rs", "system/Medication.rs", "system/AllergyIntolerance.rs",
+                "system/Condition.rs", "system/Observation.rs", "system/DocumentReference.c"];
+            for (var i = 0; i < scopes.Length; i++)
+            {
+                _env[p + $"Backend__Scopes__{i}"] = scopes[i];
+            }
+            _env[p + "WriteBack__Enabled"] = "true";
+            _env[p + "WriteBack__Triggers__0"] = "OverrideOfCritical";
+            _env[p + "HookAuth__Issuers__0"] = sandbox.FhirBaseUrl.ToString();
+            _env[p + "HookAuth__JkuAllowlist__0"] = sandbox.HookJwksUrl.ToString();
+            _env[p + "HookAuth__Audiences__0"] = hooksBase.ToString().TrimEnd('/');
+            _env[p + "HookAuth__ClientId"] = SandboxClients.CdsHooksClientId;
+            // Short, bounded Epic retries and a breaker that trips within a scenario.
+            _env[p + "Resilience__MaxRetryAttempts"] = "3";
+            _env[p + "Resilience__RetryBaseDelay"] = "00:00:00.100";
+            _env[p + "Resilience__MaxRetryDelay"] = "00:00:05";
+            _env[p + "Resilience__AttemptTimeout"] = "00:00:02";
+            _env[p + "Resilience__TotalTimeout"] = "00:00:15";
+            _env[p + "Resilience__BreakerMinimumThroughput"] = "5";
+            _env[p + "Resilience__BreakerSamplingDuration"] = "00:00:10";
+            _env[p + "Resilience__BreakerBreakDuration"] = "00:00:03";
+        }
+
+        Enrichment = StartService("enrichment", "Cds.Enrichment");
+        await Enrichment.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90));
+        WriteBack = StartService("writeback", "Cds.WriteBack");
+        Hooks = StartService("hooks", "Cds.Hooks", _hooksPort);
+        if (withOps)
+        {
+            Ops = ServiceProcess.Start("ops", Dll("Cds.Ops"), ServiceProcess.FreePort(), new Dictionary<string, string>(_env)
+            {
+                ["Ops__DashboardUser"] = OpsUser,
+                ["Ops__DashboardPassword"] = OpsPassword,
+                ["RabbitMq__Management"] = Infra.Endpoints.RabbitMqManagement.ToString(),
+            }, "serve");
+        }
+        await Task.WhenAll(WriteBack.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),
+            Hooks.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),
+            Ops?.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90)) ?? Task.CompletedTask);
+
+        DriverA = new EpicHookDriver(SandboxA, hooksBase, Http);
+        DriverB = new EpicHookDriver(SandboxB, hooksBase, Http);
+    }
+
+    private ServiceProcess StartService(string name, string project, int? port = null) =>
+        ServiceProcess.Start(name, Dll(project), port ?? ServiceProcess.FreePort(), _env);
+
+    /// <summary>kill -9 the enrichment or write-back service, then start a fresh one on the same settings.</summary>
+    public async Task<ServiceProcess> KillAndRestartAsync(string which, Action? whileDown = null)
+    {
+        var old = which == "enrichment" ? Enrichment : WriteBack;
+        old.KillHard();
+        _retired.Add(old);
+        whileDown?.Invoke();
+        var fresh = StartService($"{which}-{_retired.Count + 1}", which == "enrichment" ? "Cds.Enrichment" : "Cds.WriteBack");
+        if (which == "enrichment")
+        {
+            Enrichment = fresh;
+        }
+        else
+        {
+            WriteBack = fresh;
+        }
+        await fresh.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90));
+        return fresh;
+    }
+
+    public IEnumerable<ServiceProcess> AllProcesses() =>
+        new[] { Hooks, Enrichment, WriteBack, Ops }.Where(p => p is not null).Cast<ServiceProcess>().Concat(_retired);
+
+    public bool AnyCrashed(out string which)
+    {
+        var crashed = new[] { Hooks, Enrichment, WriteBack }.Where(p => p.HasExited).Select(p => p.Name).ToList();
+        which = string.Join(",", crashed);
+        return crashed.Count > 0;
+    }
+
+    /// <summary>POSTs raw bytes to a hook service with a JWT signed by tenant alpha's Epic.</summary>
+    public async Task<(int Status, double Ms)> PostRawAsync(string serviceId, byte[] body, string? jwt = null, string contentType = "application/json")
+    {
+        var url = new Uri(DriverA.CdsServicesBaseUrl, serviceId);
+        using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt ?? DriverA.SignHookJwt(url.ToString()));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await Http.SendAsync(message);
+            await response.Content.ReadAsByteArrayAsync();
+            return ((int)response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (HttpRequestException)
+        {
+            return (0, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>One order-select for a penicillin-allergic patient with amoxicillin drafted; returns status, time and the critical card (if any).</summary>
+    public async Task<HookCall> OrderSelectAsync(EpicHookDriver driver, string? hookInstance = null, string patient = SandboxPatients.PenicillinAllergic)
+    {
+        var body = driver.BuildOrderSelect(patient, [DraftMedication.Amoxicillin]);
+        if (hookInstance is not null)
+        {
+            body["hookInstance"] = hookInstance;
+        }
+        var instance = body["hookInstance"]!.GetValue<string>();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await driver.SendAsync("cds-order-select", body);
+            var text = await response.Content.ReadAsStringAsync();
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            JsonArray cards = [];
+            if (response.IsSuccessStatusCode && JsonNode.Parse(text)?["cards"] is JsonArray c)
+            {
+                cards = c;
+            }
+            var critical = cards.FirstOrDefault(x => x?["indicator"]?.GetValue<string>() == "critical")?["uuid"]?.GetValue<string>();
+            return new HookCall(instance, (int)response.StatusCode, ms, cards.Count, critical);
+        }
+        catch (HttpRequestException)
+        {
+            return new HookCall(instance, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, null);
+        }
+    }
+
+    public async Task<int> FeedbackAsync(EpicHookDriver driver, string cardUuid, string outcome = "overridden")
+    {
+        try
+        {
+            using var response = await driver.SendFeedbackAsync("cds-order-select",
+                driver.BuildFeedback(cardUuid, outcome, FeedbackShape.Epic, overrideReasonCode: "benefit", overrideReasonDisplay: "Benefit outweighs risk"));
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Counts rows in this run's schema (null when the store does not answer).</summary>
+    public async Task<long?> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Infra.Postgres);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql.Replace("{schema}", Infra.Schema, StringComparison.Ordinal), connection);
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+            var result = await command.ExecuteScalarAsync();
+            return result is null or DBNull ? 0 : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Notes Epic created per write-back identifier (sandbox A or B).</summary>
+    public static Dictionary<string, int> CreatedByIdentifier(EpicSandboxServer sandbox) =>
+        sandbox.State.Writes.Where(w => w.Outcome == WriteOutcome.Created)
+            .SelectMany(w => w.Identifiers).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+
+    public async Task<string> MetricsAsync(ServiceProcess service)
+    {
+        try
+        {
+            return await Http.GetStringAsync(new Uri(service.Url, "metrics"));
+        }
+        catch (HttpRequestException)
+        {
+            return "";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var logs = Path.Combine(RepoRoot, "artifacts", "reliability");
+        foreach (var p in AllProcesses())
+        {
+            p.SaveLog(logs);
+            await p.DisposeAsync();
+        }
+        if (SandboxA is not null)
+        {
+            await SandboxA.DisposeAsync();
+        }
+        if (SandboxB is not null)
+        {
+            await SandboxB.DisposeAsync();
+        }
+        try
+        {
+            await using var connection = new NpgsqlConnection(Infra.Postgres);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"drop schema if exists \"{Infra.Schema}_jti\" cascade", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+        }
+        try
+        {
+            await Infra.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or InvalidOperationException)
+        {
+        }
+        Http.Dispose();
+    }
+}
+
+public sealed record HookCall(string HookInstance, int Status, double Ms, int Cards, string? CriticalCard);
