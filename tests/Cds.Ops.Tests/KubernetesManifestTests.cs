@@ -70,7 +70,13 @@ public sealed partial class KubernetesManifestTests
             var project = ((YamlMappingNode)Map(service, "build")["args"])["PROJECT"].ToString();
             var deployment = OfKind("Deployment").SingleOrDefault(d => Str(Map(Map(d, "metadata"), "annotations"), "cds.platform/project") == project);
             Assert.True(deployment is not null, $"compose service '{key}' ({project}) has no Deployment in infra/k8s");
-            Assert.Equal(key.ToString(), Name(deployment!));
+            if (service.Children.ContainsKey("environment")
+                && ((YamlMappingNode)service["environment"]).Children.TryGetValue(new YamlScalarNode("ASPNETCORE_URLS"), out var urls))
+            {
+                var composePort = new Uri(urls.ToString().Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+                Assert.Equal(composePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Str((YamlMappingNode)Seq(Container(deployment!), "ports").Single(), "containerPort"));
+            }
         }
     }
 
@@ -168,6 +174,22 @@ public sealed partial class KubernetesManifestTests
             foreach (var port in Seq(Map(service, "spec"), "ports").Cast<YamlMappingNode>())
             {
                 Assert.Contains(Str(port, "targetPort"), portNames);
+            }
+        }
+
+        foreach (var ingress in OfKind("Ingress"))
+        {
+            foreach (var rule in Seq(Map(ingress, "spec"), "rules").Cast<YamlMappingNode>())
+            {
+                foreach (var path in Seq(Map(rule, "http"), "paths").Cast<YamlMappingNode>())
+                {
+                    var backend = Map(Map(path, "backend"), "service");
+                    var service = Named("Service", Str(backend, "name"));
+                    var portName = Str(Map(backend, "port"), "name");
+                    Assert.Contains(portName, Seq(Map(service, "spec"), "ports").Cast<YamlMappingNode>().Select(p => Str(p, "name")));
+                    // the exposed path is the one the hooks service maps
+                    Assert.Contains($"\"{Str(path, "path")}", Code.Value, StringComparison.Ordinal);
+                }
             }
         }
 
