@@ -7,6 +7,9 @@ public sealed class HookOptions
     /// <summary>Time from receipt to answer. Epic publishes no number; field reports say 0.5–2 s.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMilliseconds(1200);
 
+    /// <summary>Part of the deadline kept for recording and sending the answer after the enrichment wait.</summary>
+    public TimeSpan AnswerReserve { get; set; } = TimeSpan.FromMilliseconds(150);
+
     /// <summary>Per service id overrides of <see cref="Deadline"/>.</summary>
     public Dictionary<string, TimeSpan> ServiceDeadlines { get; set; } = [];
 

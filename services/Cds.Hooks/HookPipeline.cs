@@ -79,7 +79,8 @@ public sealed class HookPipeline(
 
         IReadOnlyList<Card> cards = [];
         var source = CardSources.Live;
-        var remaining = deadline - Stopwatch.GetElapsedTime(started);
+        // What is left of the deadline, less the time the answer itself takes to record and send.
+        var remaining = deadline - Stopwatch.GetElapsedTime(started) - options.Value.AnswerReserve;
         try
         {
             if (remaining <= TimeSpan.Zero)
@@ -105,6 +106,16 @@ public sealed class HookPipeline(
                 hook.HookInstance, serviceId, ex.GetType().Name);
         }
 
+        var late = await TakeLateResultAsync(hook, cards, ct);
+        if (late.Count > 0)
+        {
+            cards = [.. cards, .. late];
+            if (source != CardSources.Live)
+            {
+                source = CardSources.Cached;
+            }
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         await RecordAnswerAsync(hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source), ct);
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
@@ -114,6 +125,43 @@ public sealed class HookPipeline(
         }
         return new HookAnswer(cards, source, Replayed: false);
     }
+
+    /// <summary>
+    /// Cards of an earlier hook for the same patient whose evaluation finished after that hook had answered: shown
+    /// once, within the configured freshness, with their provenance and age, unless the same advice is already here.
+    /// </summary>
+    private async Task<IReadOnlyList<Card>> TakeLateResultAsync(HookInvocation hook, IReadOnlyList<Card> current, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = store.LightweightSession(hook.Tenant);
+            var late = await session.LoadAsync<LateResult>(hook.PatientId, ct);
+            if (late is null || late.HookInstance == hook.HookInstance)
+            {
+                return [];
+            }
+            session.Delete(late);
+            await session.SaveChangesAsync(ct);
+            var age = time.GetUtcNow() - late.CompletedAt;
+            if (age > options.Value.CachedResultFreshness)
+            {
+                return [];
+            }
+            var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
+            var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
+            return [.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
+            {
+                Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
+            })];
+        }
+        catch (Exception ex) when (IsStoreUnavailable(ex))
+        {
+            metrics.StoreFailure(nameof(LateResult));
+            return [];
+        }
+    }
+
+    private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";
 
     /// <summary>Starts the hook's stream. A repeated hookInstance returns the stored answer instead (null otherwise).</summary>
     private async Task<HookAnswer?> RecordReceivedAsync(HookInvocation hook, DateTimeOffset receivedAt, CancellationToken ct)

@@ -66,6 +66,7 @@ public static class EventStoreSetup
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<IssuedCardProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add<LateResultProjection>(ProjectionLifecycle.Inline);
         options.Schema.For<HookTimeline>().Index(x => x.PatientId);
         options.Schema.For<IssuedCard>();
         options.Schema.For<FeedbackSeen>();

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Cds.EpicSandbox;
+using Cds.EventStore;
+using Marten;
+
+namespace Cds.Platform.Tests;
+
+/// <summary>A hook with a 1.5 s deadline, and an Epic that is slow to answer the enrichment service's reads.</summary>
+public sealed class ShortDeadlineFixture : PlatformFixture
+{
+    protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
+    {
+        ["Hooks:Deadline"] = "00:00:01.500",
+    };
+}
+
+public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture<ShortDeadlineFixture>
+{
+    [Fact]
+    public async Task A_slow_enrichment_still_answers_by_the_deadline_and_its_result_shows_on_the_next_hook()
+    {
+        var driver = platform.Driver();
+        var patient = SandboxPatients.PenicillinAllergic;
+        // The first call of a fresh host pays JIT and the first JWKS download; a deployed service has paid it long before.
+        using (await driver.SendAsync("cds-patient-view", driver.BuildPatientView(SandboxPatients.NoData)))
+        {
+        }
+        // Epic takes 4 s to answer allergy searches; the prefetch lacks allergies, so the enrichment must read them.
+        var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(4), "AllergyIntolerance");
+        try
+        {
+            var select = driver.BuildOrderSelect(patient, [DraftMedication.Parse("amoxicillin")],
+                new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
+            var selectInstance = select["hookInstance"]!.GetValue<string>();
+            var clock = Stopwatch.StartNew();
+            using var first = await driver.SendAsync("cds-order-select", select);
+            clock.Stop();
+
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Empty(await Topics(first));
+            // Answered by the deadline (plus the test host's own overhead), not after Epic's 4 s.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
+
+            // The enrichment finishes late and records it.
+            var late = await WaitForAsync(async () =>
+            {
+                await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+                var t = await q.LoadAsync<HookTimeline>(selectInstance);
+                return t is { EnrichedAt: not null } ? t : null;
+            });
+            Assert.True(late.EnrichedLate);
+            Assert.True(late.DeadlineMissed);
+            Assert.Contains(late.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
+
+            // order-sign for the same patient: its own evaluation misses the deadline too (Epic still slow, and
+            // ibuprofen has no rule), but the late order-select result is served, with its provenance.
+            var sign = driver.BuildOrderSign(patient, [DraftMedication.Parse("ibuprofen")],
+                new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
+            using var second = await driver.SendAsync("cds-order-sign", sign);
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            using var doc = JsonDocument.Parse(await second.Content.ReadAsStringAsync());
+            var card = Assert.Single(doc.RootElement.GetProperty("cards").EnumerateArray(),
+                c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSDRUGALLERGY");
+            Assert.Contains("during order-select", card.GetProperty("detail").GetString());
+
+            // Served once: a third hook does not repeat it.
+            using var third = await driver.SendAsync("cds-order-sign", driver.BuildOrderSign(patient, [DraftMedication.Parse("ibuprofen")],
+                new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] }));
+            Assert.DoesNotContain("CDSDRUGALLERGY", await Topics(third));
+        }
+        finally
+        {
+            platform.Sandbox.Faults.Remove(slow);
+        }
+    }
+
+    private static async Task<List<string?>> Topics(HttpResponseMessage response)
+    {
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return [.. doc.RootElement.GetProperty("cards").EnumerateArray().Select(c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString())];
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("condition not met within 30 s");
+    }
+}
