@@ -25,6 +25,8 @@ public sealed class FeedbackRecordedConsumer(
     ILogger<FeedbackRecordedConsumer> logger) : IConsumer<FeedbackRecorded>
 {
     public const string RegistrationToAdd = "DocumentReference.Create (Clinical Notes)";
+    /// <summary>Where the bus parks a message after its retries (endpoint name + <c>_error</c>).</summary>
+    public const string ErrorQueue = "writeback-feedback-recorded_error";
 
     public async Task Consume(ConsumeContext<FeedbackRecorded> context)
     {
@@ -63,12 +65,11 @@ public sealed class FeedbackRecordedConsumer(
         {
             created = await fhir.ForTenant(message.Tenant).CreateAsync(document, identity.IfNoneExistQuery, ct);
         }
-        catch (EpicNotAuthorizedForServiceException ex)
+        catch (EpicNotAuthorizedForServiceException)
         {
             await FailAsync(session, message, identity, write.Trigger, retryable: false, status: 403,
                 $"Epic answered 403: the app is not authorized for {RegistrationToAdd}. Register the Incoming API " +
-                $"'{RegistrationToAdd} (R4)' on the app at this customer (scope system/DocumentReference.c); not retried. " +
-                ex.RegistrationHint, ct);
+                $"'{RegistrationToAdd} (R4)' on the app at this customer and grant scope system/DocumentReference.c; not retried", ct);
             return;
         }
         catch (WriteBackDisabledException)

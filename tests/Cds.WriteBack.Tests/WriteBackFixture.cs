@@ -150,6 +150,8 @@ public sealed class WriteBackFixture : IAsyncLifetime
             yield return (p + "Resilience:MaxRetryAttempts", "3");
             yield return (p + "Resilience:RetryBaseDelay", "00:00:00.050");
             yield return (p + "Resilience:MaxRetryDelay", "00:00:02");
+            // The per-tenant breaker is Cds.Fhir's (tested there); here it must not carry one test's failures into the next.
+            yield return (p + "Resilience:BreakerMinimumThroughput", "1000");
         }
         yield return ($"Tenants:{Tenant}:WriteBack:Enabled", "true");
         yield return ($"Tenants:{Tenant}:WriteBack:Triggers:0", nameof(WriteBackTrigger.OverrideOfCritical));

@@ -85,10 +85,10 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
         var card = TestData.Card(Indicators.Critical);
         var hook = await fx.SeedHookAsync(card);
         var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
-        // The worker is a real process; Epic takes 3 s to answer its first POST, long enough to hold the event table.
+        // The worker is a real process; Epic takes 4 s to answer its first POST, long enough to hold the event table.
         await fx.StopHostAsync();
         using var worker = fx.StartWorkerProcess();
-        var slowPost = fx.Sandbox.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", Delay = TimeSpan.FromSeconds(3), Times = 1 });
+        var slowPost = fx.Sandbox.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", Delay = TimeSpan.FromSeconds(4), Times = 1 });
         await using var db = new NpgsqlConnection(fx.Infra.Postgres);
         await db.OpenAsync();
         try
@@ -222,6 +222,33 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
             var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
             Assert.Equal(1, fx.Sandbox.State.CreatedCount(identity.Token));
             Assert.True(Assert.Single(timeline.Notes).Attempts >= 2, "the retried message requests the note again");
+        }
+        finally
+        {
+            fx.Sandbox.Faults.Remove(rule);
+        }
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task When_every_retry_fails_the_message_is_parked_and_the_timeline_says_retryable()
+    {
+        var card = TestData.Card(Indicators.Critical);
+        var hook = await fx.SeedHookAsync(card);
+        var rule = fx.Sandbox.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", Status = 503 });
+        try
+        {
+            await fx.AppendFeedbackAsync(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
+            var timeline = await fx.WaitForTimelineAsync(WriteBackFixture.Tenant, hook, Settled, TimeSpan.FromSeconds(60));
+
+            var note = Assert.Single(timeline.Notes);
+            Assert.Equal(WriteBackStatuses.Failed, note.Status);
+            Assert.True(note.Retryable);
+            Assert.Contains(FeedbackRecordedConsumer.ErrorQueue, note.FailureReason, StringComparison.Ordinal);
+            Assert.Equal(12, rule.Fired); // (1 + 3 client retries) x (1 + 2 bus retries), then the error queue
+            var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
+            Assert.Equal(0, fx.Sandbox.State.CreatedCount(identity.Token));
+            var depths = await fx.Infra.QueueDepthsAsync();
+            Assert.Contains(FeedbackRecordedConsumer.ErrorQueue, depths.Keys);
         }
         finally
         {
