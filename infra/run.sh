@@ -20,7 +20,6 @@ export ASPNETCORE_ENVIRONMENT=Development
 export CDS_TENANTS_FILE="$root/infra/local/tenants.sandbox.json"
 export ConnectionStrings__Postgres="$CDS_POSTGRES"
 export ConnectionStrings__RabbitMq="$CDS_RABBITMQ"
-export RabbitMq__Management="$CDS_RABBITMQ_MANAGEMENT"
 export Ops__DashboardUser=ops Ops__DashboardPassword="${CDS_OPS_PASSWORD:-ops-local}"
 
 pids=()

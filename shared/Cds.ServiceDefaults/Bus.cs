@@ -22,6 +22,13 @@ public sealed class BusSettings
     /// rabbitmq_delayed_message_exchange plugin (Debian's package has none: keep false there).
     /// </summary>
     public bool DelayedRedelivery { get; set; }
+    /// <summary>
+    /// Declare receive endpoints (and so their <c>_error</c> queues) as quorum queues, replicated across a RabbitMQ
+    /// cluster: set in clustered deployments (k8s). Off for a single local broker.
+    /// </summary>
+    public bool QuorumQueues { get; set; }
+    public int QuorumReplicas { get; set; } = 3;
+
     /// <summary>How long a stopping host waits for in-flight messages before returning them to the queue.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -52,6 +59,10 @@ public static class BusExtensions
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(endpointPrefix, false));
             x.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
+                if (settings.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue(settings.QuorumReplicas);
+                }
                 if (settings.DelayedRedelivery)
                 {
                     endpoint.UseDelayedRedelivery(r => r.Intervals(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)));

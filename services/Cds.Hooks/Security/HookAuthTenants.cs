@@ -18,16 +18,17 @@ internal sealed class HookAuthTenant
     /// <summary>
     /// aud equals a configured value (ignoring one trailing '/' and case), or is a configured base followed by the id
     /// of the service being called (the service URL, e.g. {base}/order-select; for {...}/order-select/feedback the
-    /// service id is order-select).
+    /// service id is order-select, and the feedback URL itself, {base}/order-select/feedback, is accepted too).
     /// </summary>
     public bool AudienceMatches(string aud, string requestPath)
     {
         var a = HookAuthTenantRegistry.TrimOneSlash(aud);
         var pathSegments = requestPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var isFeedback = pathSegments.Length > 1 && string.Equals(pathSegments[^1], "feedback", StringComparison.OrdinalIgnoreCase);
         var serviceId = pathSegments.Length switch
         {
             0 => null,
-            > 1 when string.Equals(pathSegments[^1], "feedback", StringComparison.OrdinalIgnoreCase) => pathSegments[^2],
+            > 1 when isFeedback => pathSegments[^2],
             _ => pathSegments[^1],
         };
         foreach (var configured in Audiences)
@@ -42,7 +43,8 @@ internal sealed class HookAuthTenant
                 && a[configured.Length] == '/')
             {
                 var segment = a[(configured.Length + 1)..];
-                if (serviceId is not null && string.Equals(segment, serviceId, StringComparison.OrdinalIgnoreCase))
+                if (serviceId is not null && (string.Equals(segment, serviceId, StringComparison.OrdinalIgnoreCase)
+                    || (isFeedback && string.Equals(segment, serviceId + "/feedback", StringComparison.OrdinalIgnoreCase))))
                 {
                     return true;
                 }
