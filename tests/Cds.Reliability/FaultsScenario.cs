@@ -33,7 +33,7 @@ public static class FaultsScenario
         var cards = await Common.CriticalCardsAsync(rig, rig.DriverA, perPhase * phases.Length);
         var before = Common.Identifiers(rig.SandboxA);
         var acknowledged = 0;
-        var refused = 0;
+        var refused = new List<int>();
         var calls = new List<HookCall>();
         var next = 0;
         foreach (var (name, faults) in phases)
@@ -46,7 +46,7 @@ public static class FaultsScenario
             var fbStatuses = await Task.WhenAll(feedback.Select(c => rig.FeedbackAsync(rig.DriverA, c.CriticalCard!)));
             phaseCalls.AddRange(await Task.WhenAll(hookTasks));
             acknowledged += fbStatuses.Count(s => s == 200);
-            refused += fbStatuses.Count(s => s != 200);
+            refused.AddRange(fbStatuses.Where(s => s != 200));
             foreach (var call in phaseCalls)
             {
                 Common.CountHook(result, call, Common.InTime);
@@ -56,9 +56,11 @@ public static class FaultsScenario
             result.Notes.Add($"{name}: hooks {Common.Latency(phaseCalls)}; faults fired {string.Join("+", rules.Select(r => r.Fired))}");
             rig.SandboxA.Faults.Clear();
         }
-        result.Sent += acknowledged + refused;
-        result.Answered += acknowledged;
-        result.FiveXx += refused;
+        result.Sent += acknowledged + refused.Count;
+        result.Answered += acknowledged + refused.Count(s => s is > 0 and < 500);
+        result.InTime += acknowledged + refused.Count(s => s is > 0 and < 500);
+        result.FiveXx += refused.Count(s => s is >= 500 or 0);
+        result.Check(refused.Count == 0, $"overrides refused: {string.Join(",", refused)} (a refused override cannot become a note)");
 
         var (lost, duplicated, created) = await Common.SettleNotesAsync(rig.SandboxA, before, acknowledged, TimeSpan.FromSeconds(quick ? 60 : 120));
         result.Lost = lost;

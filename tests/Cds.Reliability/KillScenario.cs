@@ -56,7 +56,7 @@ public static class KillScenario
         result.Duplicated += (int)(duplicates ?? 0);
         result.Notes.Add($"enrichment: {n} hooks in flight (Epic slow, {killedWhileBusy} Epic calls made before the kill), kill -9, restart; hooks {Common.Latency(calls)}; " +
             $"enrichment results recorded for {completed} of {n} (redelivered and processed), duplicated results {duplicates}");
-        result.Check(completed == n, $"enrichment: only {completed} of {n} hooks got their enrichment result after the kill (hook path: a lost card, not data)");
+        result.Check(completed == n, $"enrichment: only {completed} of {n} hooks got their enrichment result after the kill (hook path: a lost card, not data; the EvaluateHook request likely expires with the hook deadline, so the redelivered copy is discarded)");
 
         // ---- write-back ----
         var cards = await Common.CriticalCardsAsync(rig, rig.DriverA, n);

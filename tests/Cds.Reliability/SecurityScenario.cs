@@ -234,6 +234,7 @@ public static class SecurityScenario
         if (status is >= 500 or 0)
         {
             result.FiveXx++;
+            result.Notes.Add($"a request answered {(status == 0 ? "with a dropped connection" : status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
         else
         {
