@@ -47,7 +47,7 @@ public static class BenchProgram
 
         var root = RepoRoot();
         var context = new BenchContext(smoke, root);
-        IScenario[] all = [new B1HookScenario(), new B2BusScenario(), new B3StoreScenario(), new B5FhirParseScenario(), new B6TracingScenario()];
+        IScenario[] all = [new B1HookScenario(), new B2BusScenario(), new B3StoreScenario(), new B4EndToEndScenario(), new B5FhirParseScenario(), new B6TracingScenario()];
         var selected = all.Where(s => only is null || only.Contains(s.Id)).ToList();
         if (selected.Count == 0)
         {
@@ -162,7 +162,7 @@ public sealed class BenchContext(bool smoke, string repoRoot)
     /// <summary>Length of one closed-loop throughput window.</summary>
     public TimeSpan Window => Smoke ? TimeSpan.FromSeconds(0.6) : TimeSpan.FromSeconds(2.5);
     /// <summary>Length of one open-loop latency window.</summary>
-    public TimeSpan LatencyWindow => Smoke ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(5);
+    public TimeSpan LatencyWindow => Smoke ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
     /// <summary>B1's p50 of our path (ms), when B1 ran: B5 relates FHIR parse time to it.</summary>
     public double? HookP50Ms { get; set; }
     public double? HookRequestBytes { get; set; }
@@ -182,7 +182,7 @@ public interface IScenario
 {
     string Id { get; }
     string Title { get; }
-    TimeSpan FullBound => TimeSpan.FromSeconds(240);
+    TimeSpan FullBound => TimeSpan.FromSeconds(300);
     TimeSpan SmokeBound => TimeSpan.FromSeconds(40);
     Task RunAsync(BenchContext context, ScenarioResult result, CancellationToken ct);
 }

@@ -18,7 +18,7 @@ public static class Load
     /// because too many are outstanding is counted as an error with the full time it waited.
     /// </summary>
     public static async Task<LatencyResult> OpenLoopAsync(double rate, TimeSpan duration, Func<CancellationToken, Task> send,
-        int maxOutstanding = 512, TimeSpan? requestTimeout = null)
+        int maxOutstanding = 512, TimeSpan? requestTimeout = null, CancellationToken cancel = default)
     {
         var timeout = requestTimeout ?? TimeSpan.FromSeconds(10);
         var highest = TimeStamp.Seconds(120);
@@ -32,7 +32,7 @@ public static class Load
         var start = Stopwatch.GetTimestamp();
         var ticksPerRequest = Stopwatch.Frequency / rate;
 
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count && !cancel.IsCancellationRequested; i++)
         {
             var intended = start + (long)(i * ticksPerRequest);
             var wait = intended - Stopwatch.GetTimestamp();
@@ -89,9 +89,11 @@ public static class Load
     /// Closed loop: <paramref name="workers"/> loops each send the next request when the previous one answered, for
     /// <paramref name="duration"/>. Returns completed operations per second (an operation may count as several units).
     /// </summary>
-    public static async Task<double> ClosedLoopAsync(int workers, TimeSpan duration, Func<int, CancellationToken, Task<int>> operation)
+    public static async Task<double> ClosedLoopAsync(int workers, TimeSpan duration, Func<int, CancellationToken, Task<int>> operation,
+        CancellationToken cancel = default)
     {
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        stop.CancelAfter(duration);
         long done = 0;
         var started = Stopwatch.GetTimestamp();
         var loops = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
@@ -103,6 +105,7 @@ public static class Load
             }
         })).ToArray();
         await Task.WhenAll(loops);
+        cancel.ThrowIfCancellationRequested();
         return done / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 }

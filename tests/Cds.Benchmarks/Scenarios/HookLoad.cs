@@ -3,7 +3,7 @@ using Cds.Benchmarks.Harness;
 namespace Cds.Benchmarks.Scenarios;
 
 /// <summary>Closed- and open-loop load against one hook endpoint, with JWTs signed ahead of the timed window.</summary>
-public sealed class HookLoad(HookRig rig, BenchContext context)
+public sealed class HookLoad(HookRig rig, BenchContext context, CancellationToken cancel)
 {
     public const int Workers = 16;
 
@@ -12,7 +12,7 @@ public sealed class HookLoad(HookRig rig, BenchContext context)
     /// <summary>Closed loop for <see cref="BenchContext.Window"/>: hooks answered per second.</summary>
     public async Task<double> ThroughputAsync(Uri target)
     {
-        var pool = rig.Prepare(context.Smoke ? 250 : 900);
+        var pool = rig.Prepare(context.Smoke ? 80 : 900);
         var next = -1;
         return await Load.ClosedLoopAsync(Workers, context.Window, async (_, ct) =>
         {
@@ -24,7 +24,7 @@ public sealed class HookLoad(HookRig rig, BenchContext context)
                 Interlocked.Increment(ref ZeroCardAnswers);
             }
             return 1;
-        });
+        }, cancel);
     }
 
     /// <summary>Open loop at <paramref name="rate"/> for <see cref="BenchContext.LatencyWindow"/>; latency from the intended send time.</summary>
@@ -41,10 +41,11 @@ public sealed class HookLoad(HookRig rig, BenchContext context)
             {
                 Interlocked.Increment(ref ZeroCardAnswers);
             }
-        });
+        }, cancel: cancel);
+        cancel.ThrowIfCancellationRequested();
         if (result.Failed)
         {
-            throw new InvalidOperationException($"{result.Errors} of {result.Sent} hooks failed at {rate:0} req/s against {target}");
+            throw new InvalidOperationException($"{result.Errors} of {result.Sent} hooks failed at {rate:0} req/s against {target} (first: {rig.FirstFailure})");
         }
         return result;
     }

@@ -33,6 +33,9 @@ public sealed class HookRig : IAsyncDisposable
     public ChildProcess HooksTraced { get; private set; } = null!;
     public ChildProcess HooksUntraced { get; private set; } = null!;
     public ChildProcess Inline { get; private set; } = null!;
+    public ChildProcess? WriteBack { get; private set; }
+    /// <summary>A bare local Kestrel app: OTLP sink for the traced hooks service, and B4's raw GET/POST target.</summary>
+    public OtlpSink Sink { get; private set; } = null!;
     public Uri HooksTracedUrl { get; private set; } = null!;
     public Uri HooksUntracedUrl { get; private set; } = null!;
     public Uri InlineUrl { get; private set; } = null!;
@@ -45,6 +48,8 @@ public sealed class HookRig : IAsyncDisposable
     private Dictionary<string, string> _serviceEnvironment = [];
     private string _binDir = "";
     public int RequestBytes => Encoding.UTF8.GetByteCount(_template);
+    /// <summary>The first non-200 answer seen (status, service, body start), for error messages.</summary>
+    public string? FirstFailure { get; private set; }
 
     /// <summary>The rig of this run (started on first use, disposed by <see cref="DisposeSharedAsync"/>).</summary>
     public static Task<HookRig> GetAsync(BenchContext context, CancellationToken ct) => _shared ??= StartAsync(context, ct);
@@ -99,6 +104,22 @@ public sealed class HookRig : IAsyncDisposable
             ["ConnectionStrings__RabbitMq"] = Infra.RabbitMq,
             ["EventStore__Schema"] = Infra.Schema,
             ["HookAuth__ReplaySchema"] = Infra.Schema + "_jti",
+            // The tenant as infra/local/tenants.sandbox.json describes the sandbox, with this run's URLs.
+            [$"Tenants__{Tenant}__Name"] = "Benchmark tenant (local Epic sandbox)",
+            [$"Tenants__{Tenant}__Environment"] = "NonProduction",
+            [$"Tenants__{Tenant}__FhirBaseUrl"] = Sandbox.FhirBaseUrl.ToString(),
+            [$"Tenants__{Tenant}__Backend__NonProdClientId"] = SandboxClients.NonProdClientId,
+            [$"Tenants__{Tenant}__Backend__ProdClientId"] = SandboxClients.ProdClientId,
+            [$"Tenants__{Tenant}__Backend__PrivateKeyPath"] = Path.Combine(context.RepoRoot, "infra", "epic-sandbox", "keys", "backend-client-rs384.private.pem"),
+            [$"Tenants__{Tenant}__Backend__KeyId"] = SandboxClients.KeyId,
+            [$"Tenants__{Tenant}__Backend__Scopes__0"] = "system/Patient.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__1"] = "system/MedicationRequest.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__2"] = "system/Medication.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__3"] = "system/AllergyIntolerance.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__4"] = "system/Condition.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__5"] = "system/Observation.rs",
+            [$"Tenants__{Tenant}__Backend__Scopes__6"] = "system/DocumentReference.c",
+            [$"Tenants__{Tenant}__WriteBack__Enabled"] = "true",
             [$"Tenants__{Tenant}__HookAuth__Issuers__0"] = Sandbox.FhirBaseUrl.ToString(),
             [$"Tenants__{Tenant}__HookAuth__JkuAllowlist__0"] = Sandbox.HookJwksUrl.ToString(),
             [$"Tenants__{Tenant}__HookAuth__Audiences__0"] = "http://127.0.0.1/cds-services",
@@ -113,6 +134,7 @@ public sealed class HookRig : IAsyncDisposable
 
         var sink = await OtlpSink.StartAsync();
         _owned.Add(sink);
+        Sink = sink;
 
         var enrichmentDll = ServiceDll(context.RepoRoot, "Cds.Enrichment");
         var hooksDll = ServiceDll(context.RepoRoot, "Cds.Hooks");
@@ -173,6 +195,18 @@ public sealed class HookRig : IAsyncDisposable
         await Enrichment2.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment2), "health/live"), TimeSpan.FromSeconds(90), ct);
     }
 
+    /// <summary>Starts the write-back service (FeedbackRecorded consumer + the relay subscription) once.</summary>
+    public async Task StartWriteBackAsync(BenchContext context, CancellationToken ct)
+    {
+        if (WriteBack is not null)
+        {
+            return;
+        }
+        var port = ChildProcess.FreePort();
+        WriteBack = Start("writeback", ServiceDll(context.RepoRoot, "Cds.WriteBack"), port, []);
+        await WriteBack.WaitReadyAsync(new Uri($"http://127.0.0.1:{port}/health/live"), TimeSpan.FromSeconds(90), ct);
+    }
+
     public async Task StopSecondEnrichmentAsync()
     {
         if (Enrichment2 is not null)
@@ -211,7 +245,10 @@ public sealed class HookRig : IAsyncDisposable
     }
 
     /// <summary>POSTs one prepared hook; throws unless 200 with a cards array. Returns the number of cards.</summary>
-    public async Task<int> SendAsync(Uri baseUrl, PreparedHook hook, CancellationToken ct)
+    public async Task<int> SendAsync(Uri baseUrl, PreparedHook hook, CancellationToken ct) => (await SendForCardsAsync(baseUrl, hook, ct)).Count;
+
+    /// <summary>POSTs one prepared hook; throws unless 200 with a cards array. Returns the cards.</summary>
+    public async Task<JsonArray> SendForCardsAsync(Uri baseUrl, PreparedHook hook, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"cds-services/{ServiceId}"))
         {
@@ -222,9 +259,28 @@ public sealed class HookRig : IAsyncDisposable
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.StatusCode != HttpStatusCode.OK)
         {
-            throw new InvalidOperationException($"HTTP {(int)response.StatusCode}");
+            var failure = $"HTTP {(int)response.StatusCode} from {baseUrl}: {(text.Length > 300 ? text[..300] : text)}";
+            FirstFailure ??= failure;
+            throw new InvalidOperationException(failure);
         }
-        return JsonNode.Parse(text)?["cards"]?.AsArray().Count ?? throw new InvalidOperationException("no cards array");
+        return JsonNode.Parse(text)?["cards"]?.AsArray() ?? throw new InvalidOperationException("no cards array");
+    }
+
+    /// <summary>POSTs Epic-shaped feedback for one card (signed like Epic, aud = the service URL).</summary>
+    public async Task SendFeedbackAsync(Uri baseUrl, string cardUuid, string outcome, CancellationToken ct)
+    {
+        var body = _driver.BuildFeedback(cardUuid, outcome, FeedbackShape.Epic, overrideReasonCode: "benefit-outweighs-risk",
+            overrideReasonDisplay: "Benefit outweighs risk");
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, $"cds-services/{ServiceId}/feedback"))
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _driver.SignHookJwt($"http://127.0.0.1/cds-services/{ServiceId}"));
+        using var response = await Http.SendAsync(message, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"feedback: HTTP {(int)response.StatusCode}");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -271,6 +327,7 @@ public sealed class OtlpSink : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
+        app.MapGet("/ready", () => Results.Ok());
         app.MapPost("/{**path}", async (HttpContext http) =>
         {
             await http.Request.Body.CopyToAsync(Stream.Null);
