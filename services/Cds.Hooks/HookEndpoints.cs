@@ -115,7 +115,16 @@ public static class HookEndpoints
         {
             return read.ToProblemResult();
         }
-        await recorder.RecordAsync(http.GetTenant()!, id, read.Items, ct);
+        try
+        {
+            await recorder.RecordAsync(http.GetTenant()!, id, read.Items, ct);
+        }
+        catch (Exception ex) when (Cds.EventStore.StoreFailures.IsUnavailable(ex))
+        {
+            // Nothing is acknowledged that was not stored: Epic sends the feedback again.
+            return OperationOutcomes.Problem(StatusCodes.Status503ServiceUnavailable,
+                [("$", "Feedback could not be stored right now; send it again.")]);
+        }
         return Results.Ok();
     }
 }

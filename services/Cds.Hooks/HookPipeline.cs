@@ -6,7 +6,6 @@ using Marten;
 using Marten.Exceptions;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Cds.Hooks;
 
@@ -205,6 +204,5 @@ public sealed class HookPipeline(
         }
     }
 
-    private static bool IsStoreUnavailable(Exception ex) =>
-        ex is NpgsqlException or MartenCommandException or TimeoutException || ex.InnerException is NpgsqlException;
+    private static bool IsStoreUnavailable(Exception ex) => StoreFailures.IsUnavailable(ex);
 }

@@ -22,7 +22,18 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
         var started = time.GetTimestamp();
 
         await using var session = store.LightweightSession(request.Tenant);
-        var timeline = await session.LoadAsync<HookTimeline>(request.HookInstance, ct);
+        var storeUp = true;
+        HookTimeline? timeline = null;
+        try
+        {
+            timeline = await session.LoadAsync<HookTimeline>(request.HookInstance, ct);
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            // The clinician still gets cards: evaluated from what the request carried, answered, not recorded.
+            storeUp = false;
+            metrics.StoreUnavailable();
+        }
         if (timeline?.EnrichedAt is { } enrichedAt)
         {
             await context.RespondAsync(new HookEvaluated
@@ -38,7 +49,9 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             return;
         }
 
-        var patient = await contexts.CompleteAsync(session, request.Tenant, request.PatientId, request.Context, ct);
+        var patient = storeUp
+            ? await contexts.CompleteAsync(session, request.Tenant, request.PatientId, request.Context, ct)
+            : request.Context;
         var outcomes = RuleEngine.Evaluate(rules, new RuleInput
         {
             Hook = request.Hook,
@@ -59,9 +72,12 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             CompletedAt = completedAt,
         };
 
-        session.Events.Append(request.HookInstance, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
-            result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline));
-        await session.SaveChangesAsync(ct);
+        if (storeUp)
+        {
+            session.Events.Append(request.HookInstance, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
+                result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline));
+            await session.SaveChangesAsync(ct);
+        }
         metrics.Evaluated(request.Hook, request.Tenant, time.GetElapsedTime(started).TotalMilliseconds, result.Cards.Count);
 
         await context.RespondAsync(result);
