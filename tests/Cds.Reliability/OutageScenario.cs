@@ -79,6 +79,9 @@ public static class OutageScenario
         {
             Common.CountHook(result, c, Common.InTime);
         }
+        result.Notes.Add("hook statuses: " + string.Join(", ", calls.GroupBy(c => c.Status).OrderBy(g => g.Key).Select(g => $"{(g.Key == 0 ? "no answer" : g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture))} ×{g.Count()}")));
+        var refusedHooks = calls.Count(c => c.Status is > 0 and not 200);
+        result.Check(refusedHooks == 0, $"{refusedHooks} hooks refused (non-200) during the outage: clinicians got no answer");
         var acknowledged = feedback.Count(f => f.Status == 200);
         var notAcked = feedback.Where(f => f.Status != 200).ToList();
         result.Sent += feedback.Count;

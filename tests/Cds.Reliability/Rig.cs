@@ -160,7 +160,7 @@ public sealed class Rig : IAsyncDisposable
             await response.Content.ReadAsByteArrayAsync();
             return ((int)response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             return (0, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
@@ -189,8 +189,9 @@ public sealed class Rig : IAsyncDisposable
             var critical = cards.FirstOrDefault(x => x?["indicator"]?.GetValue<string>() == "critical")?["uuid"]?.GetValue<string>();
             return new HookCall(instance, (int)response.StatusCode, ms, cards.Count, critical);
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
+            // 0 = no answer at all (connection dropped, or nothing within the client's 30 s).
             return new HookCall(instance, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0, null);
         }
     }
@@ -203,7 +204,7 @@ public sealed class Rig : IAsyncDisposable
                 driver.BuildFeedback(cardUuid, outcome, FeedbackShape.Epic, overrideReasonCode: "benefit", overrideReasonDisplay: "Benefit outweighs risk"));
             return (int)response.StatusCode;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             return 0;
         }
