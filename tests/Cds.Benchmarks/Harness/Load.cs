@@ -95,17 +95,34 @@ public static class Load
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         stop.CancelAfter(duration);
         long done = 0;
+        long ok = 0;
+        long failed = 0;
+        Exception? last = null;
         var started = Stopwatch.GetTimestamp();
         var loops = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                var units = await operation(w, CancellationToken.None);
-                Interlocked.Add(ref done, units);
+                try
+                {
+                    var units = await operation(w, CancellationToken.None);
+                    Interlocked.Add(ref done, units);
+                    Interlocked.Increment(ref ok);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
+                {
+                    // One slow or failed request must not end the window; too many make it an error below.
+                    Interlocked.Increment(ref failed);
+                    last = ex;
+                }
             }
         })).ToArray();
         await Task.WhenAll(loops);
         cancel.ThrowIfCancellationRequested();
+        if (failed * 20 > ok + failed)
+        {
+            throw new InvalidOperationException($"{failed} of {ok + failed} operations failed (last: {last?.GetType().Name}: {last?.Message})");
+        }
         return done / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 }

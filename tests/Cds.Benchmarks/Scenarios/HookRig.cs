@@ -100,7 +100,9 @@ public sealed class HookRig : IAsyncDisposable
         // Hook JWT settings the way a tenant configures them: iss = the sandbox FHIR base, jku allowlist, aud = our base URL.
         _serviceEnvironment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__Postgres"] = Infra.Postgres,
+            // Each service process gets a pool of its own; capped so four to five processes under load stay well inside
+            // PostgreSQL's max_connections on a server other work shares.
+            ["ConnectionStrings__Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(Infra.Postgres) { MaxPoolSize = 12 }.ConnectionString,
             ["ConnectionStrings__RabbitMq"] = Infra.RabbitMq,
             ["EventStore__Schema"] = Infra.Schema,
             ["HookAuth__ReplaySchema"] = Infra.Schema + "_jti",
