@@ -53,6 +53,16 @@ if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
   log "creating PostgreSQL cluster 15/main"
   $SUDO pg_createcluster 15 main -p "$PG_PORT" >&2
 fi
+# Tests run several hosts per test assembly and several assemblies at once: 100 connections is not enough.
+conf_pg=/etc/postgresql/15/main/conf.d/cds-local.conf
+if [[ ! -f $conf_pg ]]; then
+  log "raising PostgreSQL max_connections to 500"
+  $SUDO mkdir -p "$(dirname "$conf_pg")"
+  printf '# cds-local: written by infra/local/up.sh\nmax_connections = 500\nshared_buffers = 256MB\n' | $SUDO tee "$conf_pg" >/dev/null
+  if pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; then
+    $SUDO pg_ctlcluster 15 main restart >&2
+  fi
+fi
 if ! pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; then
   log "starting PostgreSQL 15"
   $SUDO pg_ctlcluster 15 main start >&2

@@ -27,8 +27,10 @@ public static class HookEndpoints
             }),
         }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);
 
-        app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy);
-        app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy);
+        app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit);
+        app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit);
         return app;
     }
 

@@ -7,6 +7,12 @@ public sealed class HookOptions
     /// <summary>Time from receipt to answer. Epic publishes no number; field reports say 0.5–2 s.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMilliseconds(1200);
 
+    /// <summary>
+    /// How long an evaluation request may wait in the queue. Longer than the deadline on purpose: a late result is
+    /// still recorded and served on the patient's next hook, and a redelivery after a worker crash is not dropped.
+    /// </summary>
+    public TimeSpan EvaluationTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Part of the deadline kept for recording and sending the answer after the enrichment wait.</summary>
     public TimeSpan AnswerReserve { get; set; } = TimeSpan.FromMilliseconds(150);
 

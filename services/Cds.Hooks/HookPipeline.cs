@@ -86,17 +86,24 @@ public sealed class HookPipeline(
             {
                 throw new RequestTimeoutException("deadline spent before the request was sent");
             }
-            var response = await enrichment.GetResponse<HookEvaluated>(request, ct, RequestTimeout.After(ms: (int)remaining.TotalMilliseconds));
+            // The deadline bounds the whole wait, including a send that cannot reach a broker that is down.
+            using var deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadlineCts.CancelAfter(remaining);
+            var response = await enrichment.GetResponse<HookEvaluated>(request,
+                // The work outlives the deadline (its result is served on the next hook, and a worker that dies
+                // mid-message must see it redelivered): the message does not expire with the wait.
+                x => x.TimeToLive = options.Value.EvaluationTimeToLive,
+                deadlineCts.Token, RequestTimeout.After(ms: (int)remaining.TotalMilliseconds));
             cards = response.Message.Cards;
         }
-        catch (RequestTimeoutException)
+        catch (Exception ex) when (ex is RequestTimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             source = CardSources.None;
             metrics.DeadlineMissed(serviceId, hook.Tenant);
             log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
                 hook.HookInstance, serviceId, deadline.TotalMilliseconds);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The broker or the enrichment service failed: the clinician still gets an answer in time.
             source = CardSources.None;

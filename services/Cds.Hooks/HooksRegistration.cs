@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
@@ -8,6 +9,7 @@ namespace Cds.Hooks;
 public static class HooksRegistration
 {
     public const string CorsPolicy = "cds-hooks-clients";
+    public const string TenantRateLimit = "per-tenant";
 
     /// <summary>Everything the hooks host adds to the shared defaults: services, auth, request reading, prefetch, CORS.</summary>
     public static IServiceCollection AddCdsHooks(this IServiceCollection services, IConfiguration configuration)
@@ -27,6 +29,27 @@ public static class HooksRegistration
         services.AddEpicJwtAuthentication(configuration);
         services.AddHookRequestReading(configuration);
 
+        // Per tenant (from the verified JWT): one health system's storm cannot starve the others.
+        var limits = configuration.GetSection($"{HookOptions.Section}:RateLimit").Get<TenantRateLimitOptions>() ?? new TenantRateLimitOptions();
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(TenantRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(http.GetTenant() ?? "", _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.Burst,
+                TokensPerPeriod = limits.PermitsPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                await OperationOutcomes.Problem(StatusCodes.Status429TooManyRequests,
+                    [("$", "Too many calls for this tenant; slow down.")]).ExecuteAsync(context.HttpContext);
+            };
+        });
+
         var origins = configuration.GetSection($"{HookOptions.Section}:CorsOrigins").Get<string[]>() ?? [];
         services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
         {
@@ -37,4 +60,12 @@ public static class HooksRegistration
         }));
         return services;
     }
+}
+
+public sealed class TenantRateLimitOptions
+{
+    /// <summary>Sustained hook and feedback calls per second per tenant.</summary>
+    public int PermitsPerSecond { get; set; } = 100;
+    /// <summary>Calls a tenant may make at once above the sustained rate.</summary>
+    public int Burst { get; set; } = 200;
 }

@@ -156,6 +156,31 @@ public sealed class HookSurfaceTests(PlatformFixture platform) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_tenant_over_its_rate_limit_gets_429_with_an_OperationOutcome()
+    {
+        await using var limited = platform.Hooks.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Hooks:RateLimit:PermitsPerSecond", "1");
+            b.UseSetting("Hooks:RateLimit:Burst", "2");
+        });
+        var http = limited.CreateClient();
+        var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await driver.SendAsync("no-such-service", driver.BuildPatientView(SandboxPatients.NoData));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await AssertOutcome(response, HttpStatusCode.TooManyRequests);
+                Assert.True(response.Headers.Contains("Retry-After"));
+            }
+        }
+        Assert.Equal(HttpStatusCode.NotFound, statuses[0]);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
     public async Task CORS_answers_only_configured_origins()
     {
         await using var cors = platform.Hooks.WithWebHostBuilder(b => b.UseSetting("Hooks:CorsOrigins:0", "https://sandbox.cds-hooks.org"));

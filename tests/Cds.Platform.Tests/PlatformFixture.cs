@@ -5,6 +5,7 @@ using Cds.Testing;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cds.Platform.Tests;
@@ -28,6 +29,9 @@ public class PlatformFixture : IAsyncLifetime
 
     protected virtual IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>();
 
+    /// <summary>Test-only services of both hosts (e.g. a log capture or a consume observer).</summary>
+    protected virtual void ConfigureTestServices(IServiceCollection services) { }
+
     public virtual async Task InitializeAsync()
     {
         await Infra.InitializeAsync();
@@ -45,6 +49,7 @@ public class PlatformFixture : IAsyncLifetime
     private void Configure(IWebHostBuilder b, IReadOnlyDictionary<string, string> extra)
     {
         b.UseEnvironment("Development");
+        b.ConfigureTestServices(ConfigureTestServices);
         foreach (var (key, value) in TenantSettings().Concat(extra))
         {
             b.UseSetting(key, value);

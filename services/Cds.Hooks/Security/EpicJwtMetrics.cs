@@ -7,6 +7,7 @@ internal sealed class EpicJwtMetrics
 {
     private readonly Counter<long> _failures;
     private readonly Counter<long> _successes;
+    private readonly Counter<long> _replayDegraded;
 
     public EpicJwtMetrics(IMeterFactory meterFactory)
     {
@@ -15,7 +16,11 @@ internal sealed class EpicJwtMetrics
             description: "Hook calls refused by Epic JWT authentication, by reason and tenant (when known).");
         _successes = meter.CreateCounter<long>(EpicJwtDefaults.SuccessCounterName, unit: "{request}",
             description: "Hook calls authenticated by Epic JWT, by tenant.");
+        _replayDegraded = meter.CreateCounter<long>("cds.hooks.auth.replay_store_degraded", unit: "{request}",
+            description: "jti checked against this instance's own cache because the shared replay store was unreachable.");
     }
+
+    public void ReplayDegraded(string tenant) => _replayDegraded.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 
     public void Failure(AuthFailureReason reason, string? tenant)
     {

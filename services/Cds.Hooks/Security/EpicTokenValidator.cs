@@ -24,13 +24,20 @@ internal sealed class EpicTokenValidator
     private readonly HookAuthTenantRegistry _tenants;
     private readonly JwksCache _jwks;
     private readonly IJtiReplayStore _replay;
+    private readonly LocalReplayCache _localReplay = new(100_000);
+
+    private readonly EpicJwtMetrics? _metrics;
+    private readonly ILogger<EpicTokenValidator>? _log;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public EpicTokenValidator(HookAuthTenantRegistry tenants, JwksCache jwks, IJtiReplayStore replay)
+    public EpicTokenValidator(HookAuthTenantRegistry tenants, JwksCache jwks, IJtiReplayStore replay,
+        EpicJwtMetrics? metrics = null, ILogger<EpicTokenValidator>? log = null)
     {
         _tenants = tenants;
         _jwks = jwks;
         _replay = replay;
+        _metrics = metrics;
+        _log = log;
     }
 
     public async Task<EpicTokenValidationResult> ValidateAsync(string token, string requestPath, CancellationToken cancellationToken)
@@ -151,8 +158,13 @@ internal sealed class EpicTokenValidator
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            // Fail closed: without the shared store a replay cannot be ruled out.
-            return EpicTokenValidationResult.Fail(AuthFailureReason.ReplayStoreUnavailable, tenant.Id, e.GetType().Name);
+            // The shared store is down (PostgreSQL outage): clinicians must keep getting answers, so this instance
+            // falls back to its own bounded replay cache — a replay to the same instance is still refused; one to
+            // another instance cannot be ruled out until the store is back. Counted and logged as degraded.
+            _metrics?.ReplayDegraded(tenant.Id);
+            _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable ({Error}); checking replays on this instance only", tenant.Id, e.GetType().Name);
+            var expires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
+            firstUse = _localReplay.TryRegister(tenant.Id, jti, expires, DateTimeOffset.UtcNow);
         }
 
         if (!firstUse)
