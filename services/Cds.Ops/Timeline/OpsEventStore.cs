@@ -33,6 +33,16 @@ public sealed class OpsEventStore : IAsyncDisposable
 
     public string Schema { get; }
 
+    /// <summary>Writes the SQL that brings the database to what the code needs (nothing is executed).</summary>
+    public async Task ExportSchemaAsync(string path, CancellationToken ct = default)
+    {
+        await Weasel.Core.Migrations.DatabaseExtensions.WriteMigrationFileAsync(_store.Storage.Database, path, ct);
+    }
+
+    /// <summary>Creates or updates every table, function and document storage the code needs.</summary>
+    public Task ApplySchemaAsync(CancellationToken ct = default) =>
+        _store.Storage.Database.ApplyAllConfiguredChangesToDatabaseAsync(JasperFx.AutoCreate.CreateOrUpdate, null, ct);
+
     public static OpsEventStore FromConfiguration(IConfiguration configuration)
     {
         var cs = configuration.GetConnectionString("Postgres")
