@@ -123,7 +123,7 @@ public sealed class HookPipeline(
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        await RecordAnswerAsync(hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source), ct);
+        await RecordAnswerAsync(hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source, serviceId), ct);
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
         foreach (var card in cards)
         {

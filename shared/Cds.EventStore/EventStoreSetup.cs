@@ -67,6 +67,10 @@ public static class EventStoreSetup
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<IssuedCardProjection>(ProjectionLifecycle.Inline);
         options.Projections.Add<LateResultProjection>(ProjectionLifecycle.Inline);
+        // Async: built by the daemon of the write-back host (hot/cold), behind the hook's path.
+        options.Projections.Add<ServiceStatisticsProjection>(ProjectionLifecycle.Async);
+        options.Projections.Errors.SkipApplyErrors = false;
+        options.Projections.Errors.SkipUnknownEvents = false;
         options.Schema.For<HookTimeline>().Index(x => x.PatientId);
         options.Schema.For<IssuedCard>();
         options.Schema.For<FeedbackSeen>();

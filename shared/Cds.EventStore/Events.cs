@@ -45,7 +45,8 @@ public sealed record CardsReturned(
     double LatencyMs,
     bool DeadlineMissed,
     DateTimeOffset ReturnedAt,
-    string Source);
+    string Source,
+    string? ServiceId = null);
 
 public static class CardSources
 {

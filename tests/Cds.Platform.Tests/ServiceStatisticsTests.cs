@@ -1,0 +1,49 @@
+using System.Net;
+using Cds.EpicSandbox;
+using Cds.EventStore;
+using JasperFx.Events.Daemon;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cds.Platform.Tests;
+
+/// <summary>The async per-service statistics, built by a separate daemon host as the write-back service runs it.</summary>
+public sealed class ServiceStatisticsTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    [Fact]
+    public async Task The_async_daemon_counts_hooks_cards_and_feedback_per_service()
+    {
+        var driver = platform.Driver();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await driver.SendAsync("cds-order-sign",
+                driver.BuildOrderSign(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")]));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(platform.TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        builder.Services.AddCdsEventStore(builder.Configuration).AddAsyncDaemon(DaemonMode.Solo);
+        using var daemonHost = builder.Build();
+        await daemonHost.StartAsync();
+        try
+        {
+            var store = daemonHost.Services.GetRequiredService<IDocumentStore>();
+            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+            await using var session = store.QuerySession(PlatformFixture.Tenant);
+            var stats = await session.LoadAsync<ServiceStatistics>("cds-order-sign");
+            Assert.NotNull(stats);
+            Assert.True(stats.Hooks >= 3);
+            Assert.Equal(stats.Hooks, stats.Answered);
+            Assert.True(stats.CardsByIndicator.GetValueOrDefault("critical") >= 3);
+            Assert.True(stats.LatencyMeanMs > 0);
+        }
+        finally
+        {
+            await daemonHost.StopAsync();
+        }
+    }
+}
