@@ -30,7 +30,7 @@ start() { # name dll port [args...]
   local name=$1 dll=$2 port=$3; shift 3
   if [[ ! -f $dll ]]; then echo "[run] $name not built ($dll), skipped" >&2; return; fi
   echo "[run] $name on :$port (log: artifacts/logs/$name.log)" >&2
-  dotnet "$dll" --urls "http://127.0.0.1:$port" "$@" >"$logs/$name.log" 2>&1 &
+  ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet "$dll" "$@" >"$logs/$name.log" 2>&1 &
   pids+=($!)
 }
 wait_http() { # name url
@@ -52,13 +52,18 @@ wait_http hooks http://127.0.0.1:5080/health/ready
 drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --sandbox http://127.0.0.1:5180/ "$@"; }
 echo
 echo "=== Demo: Epic (the sandbox) calls our hooks ==="
-drive --hook patient-view --patient type2-diabetic-high-a1c
-drive --hook order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
-drive --hook order-select --patient ckd-on-metformin --med metformin
-drive --hook order-sign --patient on-lisinopril --med enalapril
+drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c
+drive --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
+drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin
+drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril
+sleep 3 # the override's note is written behind the answer (relay → write-back → Epic)
+echo
+echo "=== Notes written back to Epic (the sandbox), per identifier ==="
+curl -fsS http://127.0.0.1:5180/_sandbox/writes; echo
 echo
 echo "Discovery:   curl -s http://127.0.0.1:5080/cds-services"
-echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient penicillin-allergic --med amoxicillin --print-curl"
+echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --print-curl"
+echo "A timeline:  dotnet services/Cds.Ops/$bin/Cds.Ops.dll timeline <hookInstance>"
 echo "Dashboard:   http://127.0.0.1:5090/  (user ops, password \$CDS_OPS_PASSWORD or ops-local)"
 echo "RabbitMQ:    http://127.0.0.1:15672/ (cds/cds)"
 

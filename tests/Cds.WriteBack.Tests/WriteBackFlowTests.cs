@@ -247,7 +247,13 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
             Assert.Equal(12, rule.Fired); // (1 + 3 client retries) x (1 + 2 bus retries), then the error queue
             var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
             Assert.Equal(0, fx.Sandbox.State.CreatedCount(identity.Token));
+            // The fault is published as the message moves to its error queue; the management API lists it a little later.
             var depths = await fx.Infra.QueueDepthsAsync();
+            for (var i = 0; i < 30 && !depths.ContainsKey(FeedbackRecordedConsumer.ErrorQueue); i++)
+            {
+                await System.Threading.Tasks.Task.Delay(500);
+                depths = await fx.Infra.QueueDepthsAsync();
+            }
             Assert.Contains(FeedbackRecordedConsumer.ErrorQueue, depths.Keys);
         }
         finally
