@@ -50,6 +50,8 @@ wait_http hooks http://127.0.0.1:5080/health/ready
 [[ -f services/Cds.WriteBack/$bin/Cds.WriteBack.dll ]] && wait_http writeback http://127.0.0.1:5082/health/ready
 
 drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --sandbox http://127.0.0.1:5180/ "$@"; }
+# One unseen call per hook first: a fresh process pays JIT and first connections once, as a deployed one did long ago.
+for h in patient-view order-select order-sign; do drive --hook $h --service cds-$h --patient no-data --med ibuprofen >/dev/null 2>&1 || true; done
 echo
 echo "=== Demo: Epic (the sandbox) calls our hooks ==="
 drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c

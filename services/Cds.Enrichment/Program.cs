@@ -16,6 +16,7 @@ builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
 builder.Services.AddCdsFhir(builder.Configuration);
 builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetSection(EnrichmentOptions.Section));
 builder.Services.AddSingleton<PatientContextCompletion>();
+builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);
 
