@@ -42,6 +42,7 @@ public static class EpicExtensionMapping
 public sealed class HookPipeline(
     IDocumentStore store,
     IRequestClient<EvaluateHook> enrichment,
+    IPublishEndpoint publish,
     IOptions<HookOptions> options,
     HookMetrics metrics,
     TimeProvider time,
@@ -84,6 +85,11 @@ public sealed class HookPipeline(
         {
             if (remaining <= TimeSpan.Zero)
             {
+                // Prefetch and recording spent the deadline: still ask, so the result is recorded and shown on the
+                // patient's next hook, but do not wait for it.
+                using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                quick.CancelAfter(options.Value.AnswerReserve);
+                await publish.Publish(request, x => x.TimeToLive = options.Value.EvaluationTimeToLive, quick.Token);
                 throw new RequestTimeoutException("deadline spent before the request was sent");
             }
             // The deadline bounds the whole wait, including a send that cannot reach a broker that is down.
