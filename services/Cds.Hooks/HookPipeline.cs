@@ -118,7 +118,9 @@ public sealed class HookPipeline(
                 hook.HookInstance, serviceId, ex.GetType().Name);
         }
 
-        var late = await TakeLateResultAsync(hook, cards, ct);
+        // One session for the answer: the late result (if any) is taken and the answer recorded in one round trip.
+        await using var session = store.LightweightSession(hook.Tenant);
+        var late = await TakeLateResultAsync(session, hook, cards, ct);
         if (late.Count > 0)
         {
             cards = [.. cards, .. late];
@@ -129,7 +131,7 @@ public sealed class HookPipeline(
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        await RecordAnswerAsync(hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source, serviceId), ct);
+        await RecordAnswerAsync(session, hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source, serviceId), ct);
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
         foreach (var card in cards)
         {
@@ -140,20 +142,20 @@ public sealed class HookPipeline(
 
     /// <summary>
     /// Cards of an earlier hook for the same patient whose evaluation finished after that hook had answered: shown
-    /// once, within the configured freshness, with their provenance and age, unless the same advice is already here.
+    /// once (its deletion commits with the answer), within the configured freshness, with their provenance and age,
+    /// unless the same advice is already here.
     /// </summary>
-    private async Task<IReadOnlyList<Card>> TakeLateResultAsync(HookInvocation hook, IReadOnlyList<Card> current, CancellationToken ct)
+    private async Task<IReadOnlyList<Card>> TakeLateResultAsync(IDocumentSession session, HookInvocation hook, IReadOnlyList<Card> current,
+        CancellationToken ct)
     {
         try
         {
-            await using var session = store.LightweightSession(hook.Tenant);
             var late = await session.LoadAsync<LateResult>(hook.PatientId, ct);
             if (late is null || late.HookInstance == hook.HookInstance)
             {
                 return [];
             }
             session.Delete(late);
-            await session.SaveChangesAsync(ct);
             var age = time.GetUtcNow() - late.CompletedAt;
             if (age > options.Value.CachedResultFreshness)
             {
@@ -166,7 +168,7 @@ public sealed class HookPipeline(
                 Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
             })];
         }
-        catch (Exception ex) when (IsStoreUnavailable(ex))
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(LateResult));
             return [];
@@ -194,7 +196,7 @@ public sealed class HookPipeline(
             log.LogInformation("Hook {HookInstance} on {Service} repeated: answering from the store", hook.HookInstance, hook.Service.Id);
             return new HookAnswer(timeline?.Cards ?? [], timeline?.CardSource ?? CardSources.None, Replayed: true);
         }
-        catch (Exception ex) when (IsStoreUnavailable(ex))
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(HookReceived));
             log.LogError("Hook {HookInstance}: event store unavailable ({Error}); answering unrecorded", hook.HookInstance, ex.GetType().Name);
@@ -202,20 +204,17 @@ public sealed class HookPipeline(
         }
     }
 
-    private async Task RecordAnswerAsync(HookInvocation hook, CardsReturned answer, CancellationToken ct)
+    private async Task RecordAnswerAsync(IDocumentSession session, HookInvocation hook, CardsReturned answer, CancellationToken ct)
     {
         try
         {
-            await using var session = store.LightweightSession(hook.Tenant);
             session.Events.Append(hook.HookInstance, answer);
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception ex) when (IsStoreUnavailable(ex))
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(CardsReturned));
             log.LogError("Hook {HookInstance}: could not record the answer ({Error})", hook.HookInstance, ex.GetType().Name);
         }
     }
-
-    private static bool IsStoreUnavailable(Exception ex) => StoreFailures.IsUnavailable(ex);
 }
