@@ -13,7 +13,8 @@ namespace Cds.WriteBack;
 /// one. Exactly once in effect: the note carries a stable identifier and is created with <c>If-None-Exist</c>, so a
 /// redelivery (after a crash between the POST and the acknowledgement) finds the existing note instead of writing a
 /// second; a note already recorded as written (or refused for good) is not posted again. 429/5xx/timeouts are thrown
-/// so the bus retries with backoff and finally parks the message in the error queue; a 403 ends as a not-retryable
+/// so the bus retries on <see cref="DefaultRetrySchedule"/> (outlasting the tenant's circuit breaker) and finally
+/// parks the message in the error queue; a 403 ends as a not-retryable
 /// <see cref="WriteBackFailed"/> naming the registration to add.
 /// </summary>
 public sealed class FeedbackRecordedConsumer(
@@ -25,8 +26,18 @@ public sealed class FeedbackRecordedConsumer(
     ILogger<FeedbackRecordedConsumer> logger) : IConsumer<FeedbackRecorded>
 {
     public const string RegistrationToAdd = "DocumentReference.Create (Clinical Notes)";
+    /// <summary>The receive endpoint (queue) of this consumer.</summary>
+    public const string Endpoint = "writeback-feedback-recorded";
     /// <summary>Where the bus parks a message after its retries (endpoint name + <c>_error</c>).</summary>
-    public const string ErrorQueue = "writeback-feedback-recorded_error";
+    public const string ErrorQueue = Endpoint + "_error";
+
+    /// <summary>
+    /// How long an acknowledged override waits for Epic before it is parked: 1 s, 5 s, 15 s, 30 s, 1, 2, 3 and 5 min
+    /// (about 13 min of waits, far longer than a circuit-breaker break and a typical Epic brown-out; with nine attempts
+    /// of at most the client's 90 s total timeout still under RabbitMQ's 30 min <c>consumer_timeout</c>).
+    /// Override with <c>Bus:RetrySchedules:writeback-feedback-recorded</c>.
+    /// </summary>
+    public const string DefaultRetrySchedule = "00:00:01,00:00:05,00:00:15,00:00:30,00:01:00,00:02:00,00:03:00,00:05:00";
 
     public async Task Consume(ConsumeContext<FeedbackRecorded> context)
     {

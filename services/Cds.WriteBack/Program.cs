@@ -13,7 +13,7 @@ builder.AddCdsBus("writeback", bus =>
 {
     bus.AddConsumer<FeedbackRecordedConsumer>();
     bus.AddConsumer<WriteBackFaultConsumer>();
-});
+}, new Dictionary<string, string> { [FeedbackRecordedConsumer.Endpoint] = FeedbackRecordedConsumer.DefaultRetrySchedule });
 builder.Services.AddCdsEventStore(builder.Configuration)
     .AddCdsOutboxRelay(builder.Configuration.GetSection(OutboxRelaySettings.Section).Get<OutboxRelaySettings>())
     .AddAsyncDaemon(DaemonMode.HotCold);

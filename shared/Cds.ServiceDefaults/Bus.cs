@@ -18,6 +18,14 @@ public sealed class BusSettings
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>
+    /// Per receive endpoint (its kebab-case name, e.g. <c>writeback-feedback-recorded</c>), an explicit retry schedule
+    /// that replaces the exponential one: comma-separated intervals, e.g. <c>"00:00:01,00:00:05,00:00:30"</c>. A host
+    /// passes its defaults to <see cref="BusExtensions.AddCdsBus"/>; configuration overrides them. The whole schedule
+    /// must stay well under RabbitMQ's <c>consumer_timeout</c> (30 min by default): the message is held unacknowledged
+    /// while it waits.
+    /// </summary>
+    public Dictionary<string, string> RetrySchedules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
     /// Redelivery after the retries, through the broker's delayed-message exchange. Only for brokers with the
     /// rabbitmq_delayed_message_exchange plugin (Debian's package has none: keep false there).
     /// </summary>
@@ -42,9 +50,14 @@ public static class BusExtensions
     /// exception.
     /// </summary>
     public static IHostApplicationBuilder AddCdsBus(this IHostApplicationBuilder builder, string endpointPrefix,
-        Action<IBusRegistrationConfigurator>? configure = null)
+        Action<IBusRegistrationConfigurator>? configure = null, IReadOnlyDictionary<string, string>? defaultRetrySchedules = null)
     {
         var settings = builder.Configuration.GetSection(BusSettings.Section).Get<BusSettings>() ?? new BusSettings();
+        var schedules = new Dictionary<string, TimeSpan[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (endpoint, schedule) in (defaultRetrySchedules ?? new Dictionary<string, string>()).Concat(settings.RetrySchedules))
+        {
+            schedules[endpoint] = ParseSchedule(endpoint, schedule);
+        }
         var uri = RabbitMqUri(builder.Configuration);
 
         builder.Services.Configure<MassTransitHostOptions>(o =>
@@ -57,7 +70,7 @@ public static class BusExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(endpointPrefix, false));
-            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            x.AddConfigureEndpointsCallback((_, name, endpoint) =>
             {
                 if (settings.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
@@ -67,8 +80,15 @@ public static class BusExtensions
                 {
                     endpoint.UseDelayedRedelivery(r => r.Intervals(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)));
                 }
-                endpoint.UseMessageRetry(r => r.Exponential(settings.RetryLimit, settings.RetryMinInterval, settings.RetryMaxInterval,
-                    TimeSpan.FromMilliseconds(200)));
+                if (schedules.TryGetValue(name, out var intervals))
+                {
+                    endpoint.UseMessageRetry(r => r.Intervals(intervals));
+                }
+                else
+                {
+                    endpoint.UseMessageRetry(r => r.Exponential(settings.RetryLimit, settings.RetryMinInterval, settings.RetryMaxInterval,
+                        TimeSpan.FromMilliseconds(200)));
+                }
                 if (settings.ConcurrentMessageLimit is { } limit)
                 {
                     endpoint.ConcurrentMessageLimit = limit;
@@ -89,6 +109,26 @@ public static class BusExtensions
             });
         });
         return builder;
+    }
+
+    /// <summary>Parses a retry schedule ("00:00:01,00:00:05,…"); refuses an empty or negative one at start-up.</summary>
+    public static TimeSpan[] ParseSchedule(string endpoint, string schedule)
+    {
+        var parts = schedule.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var intervals = new TimeSpan[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!TimeSpan.TryParse(parts[i], System.Globalization.CultureInfo.InvariantCulture, out intervals[i]) || intervals[i] < TimeSpan.Zero)
+            {
+                throw new InvalidOperationException(
+                    $"Bus:RetrySchedules:{endpoint} has '{parts[i]}', which is not a time span; write e.g. \"00:00:01,00:00:05,00:00:30\".");
+            }
+        }
+        if (intervals.Length == 0)
+        {
+            throw new InvalidOperationException($"Bus:RetrySchedules:{endpoint} is empty; write e.g. \"00:00:01,00:00:05,00:00:30\".");
+        }
+        return intervals;
     }
 
     public static Uri RabbitMqUri(IConfiguration configuration)

@@ -131,9 +131,11 @@ public sealed class WriteBackFixture : IAsyncLifetime
         yield return ("ConnectionStrings:Postgres", Infra.Postgres);
         yield return ("ConnectionStrings:RabbitMq", Infra.RabbitMq);
         yield return ("EventStore:Schema", Infra.Schema);
+        // The write-back endpoint's own schedule (3 retries) replaces the exponential RetryLimit (2) of the others.
         yield return ("Bus:RetryLimit", "2");
         yield return ("Bus:RetryMinInterval", "00:00:00.100");
         yield return ("Bus:RetryMaxInterval", "00:00:00.500");
+        yield return ("Bus:RetrySchedules:" + FeedbackRecordedConsumer.Endpoint, "00:00:00.100,00:00:00.200,00:00:00.300");
         yield return ("Bus:StopTimeout", "00:00:02");
         foreach (var tenant in new[] { Tenant, QuietTenant })
         {

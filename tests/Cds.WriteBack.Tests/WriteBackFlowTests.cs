@@ -244,7 +244,7 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
             Assert.Equal(WriteBackStatuses.Failed, note.Status);
             Assert.True(note.Retryable);
             Assert.Contains(FeedbackRecordedConsumer.ErrorQueue, note.FailureReason, StringComparison.Ordinal);
-            Assert.Equal(12, rule.Fired); // (1 + 3 client retries) x (1 + 2 bus retries), then the error queue
+            Assert.Equal(16, rule.Fired); // (1 + 3 client retries) x (1 + 3 retries of the endpoint's schedule), then the error queue
             var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
             Assert.Equal(0, fx.Sandbox.State.CreatedCount(identity.Token));
             // The fault is published as the message moves to its error queue; the management API lists it a little later.
