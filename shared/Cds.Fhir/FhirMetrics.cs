@@ -19,9 +19,14 @@ public sealed class FhirMetrics
     private readonly Counter<long> _invalidClient;
     private readonly Counter<long> _unauthorizedRetries;
     private readonly Counter<long> _truncated;
+    private readonly Counter<long> _circuitTransitions;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (CircuitState State, DateTimeOffset OpenUntil)> _circuits =
+        new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider _time;
 
-    public FhirMetrics(IMeterFactory meterFactory)
+    public FhirMetrics(IMeterFactory meterFactory, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("cds.fhir.requests", description: "FHIR HTTP calls to Epic, by tenant, resource, interaction and status");
         _duration = meter.CreateHistogram<double>("cds.fhir.request.duration", unit: "s", description: "Duration of FHIR HTTP calls to Epic");
@@ -31,6 +36,10 @@ public sealed class FhirMetrics
         _invalidClient = meter.CreateCounter<long>("cds.fhir.invalid_client", description: "invalid_client answers from the token endpoint");
         _unauthorizedRetries = meter.CreateCounter<long>("cds.fhir.unauthorized.retries", description: "401 answers that forced a token refresh and one retry");
         _truncated = meter.CreateCounter<long>("cds.fhir.search.truncated", description: "Searches cut by a page, resource or byte cap");
+        _circuitTransitions = meter.CreateCounter<long>("cds.fhir.circuit.transitions",
+            description: "Changes of a tenant's circuit breaker, by the state entered (open, half_open, closed)");
+        meter.CreateObservableGauge("cds.fhir.circuit.state", ObserveCircuits,
+            description: "A tenant's circuit breaker toward its Epic: 0 closed, 1 half-open (probing), 2 open (calls refused)");
     }
 
     internal void Request(string tenant, string resource, FhirInteraction interaction, int status, double seconds)
@@ -58,5 +67,40 @@ public sealed class FhirMetrics
         _truncated.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("resource", resource),
             new KeyValuePair<string, object?>("reason", reason));
 
+    internal void Circuit(string tenant, CircuitState state, bool transition, TimeSpan breakDuration = default)
+    {
+        _circuits[tenant] = (state, state == CircuitState.Open ? _time.GetUtcNow() + breakDuration : DateTimeOffset.MinValue);
+        if (transition)
+        {
+            _circuitTransitions.Add(1, new KeyValuePair<string, object?>("tenant", tenant),
+                new KeyValuePair<string, object?>("state", state switch { CircuitState.Open => "open", CircuitState.HalfOpen => "half_open", _ => "closed" }));
+        }
+    }
+
+    /// <summary>
+    /// A tenant's breaker as an operator should read it: an open breaker whose break is over is reported half-open
+    /// (the next call probes Epic), so the gauge does not stay "open" on a quiet tenant that nobody calls.
+    /// </summary>
+    public CircuitState? CircuitOf(string tenant) => _circuits.TryGetValue(tenant, out var c) ? Effective(c) : null;
+
+    private CircuitState Effective((CircuitState State, DateTimeOffset OpenUntil) c) =>
+        c.State == CircuitState.Open && _time.GetUtcNow() >= c.OpenUntil ? CircuitState.HalfOpen : c.State;
+
+    private IEnumerable<Measurement<int>> ObserveCircuits()
+    {
+        foreach (var (tenant, circuit) in _circuits)
+        {
+            yield return new Measurement<int>((int)Effective(circuit), new KeyValuePair<string, object?>("tenant", tenant));
+        }
+    }
+
     private static string Lower(FhirInteraction i) => i.ToString().ToLowerInvariant();
+}
+
+/// <summary>A tenant's circuit breaker state as exported in <c>cds.fhir.circuit.state</c>.</summary>
+public enum CircuitState
+{
+    Closed = 0,
+    HalfOpen = 1,
+    Open = 2,
 }

@@ -59,7 +59,7 @@ public static class CdsFhirServiceCollectionExtensions
             // Outermost: retries (429/5xx/408/timeouts, Retry-After honoured, exponential backoff with jitter) and
             // this tenant's own circuit breaker. Each attempt goes through the token handler, so a retry after a long
             // wait still carries a token that is valid at that moment.
-            builder.AddStandardResilienceHandler(o => Apply(o, resilience));
+            builder.AddStandardResilienceHandler().Configure((o, sp) => Apply(o, resilience, id, sp.GetRequiredService<FhirMetrics>()));
             builder.AddHttpMessageHandler(sp => new BackendAuthHandler(id, sp.GetRequiredService<BackendTokenProvider>(),
                 sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<BackendAuthHandler>>()));
             builder.AddHttpMessageHandler(sp => new EpicResponseHandler(id, sp.GetRequiredService<FhirTenantRegistry>(),
@@ -70,7 +70,7 @@ public static class CdsFhirServiceCollectionExtensions
         return services;
     }
 
-    private static void Apply(HttpStandardResilienceOptions o, FhirResilienceOptions r)
+    private static void Apply(HttpStandardResilienceOptions o, FhirResilienceOptions r, string tenant, FhirMetrics metrics)
     {
         o.TotalRequestTimeout.Timeout = r.TotalTimeout;
         o.AttemptTimeout.Timeout = r.AttemptTimeout;
@@ -95,6 +95,17 @@ public static class CdsFhirServiceCollectionExtensions
         o.CircuitBreaker.MinimumThroughput = r.BreakerMinimumThroughput;
         o.CircuitBreaker.SamplingDuration = r.BreakerSamplingDuration;
         o.CircuitBreaker.BreakDuration = r.BreakerBreakDuration;
+        // The breaker's state is a metric (cds.fhir.circuit.state, cds.fhir.circuit.transitions) to alert on.
+        metrics.Circuit(tenant, CircuitState.Closed, transition: false);
+        o.CircuitBreaker.OnOpened = args => Changed(CircuitState.Open, args.BreakDuration);
+        o.CircuitBreaker.OnHalfOpened = _ => Changed(CircuitState.HalfOpen, default);
+        o.CircuitBreaker.OnClosed = _ => Changed(CircuitState.Closed, default);
+
+        ValueTask Changed(CircuitState state, TimeSpan breakDuration)
+        {
+            metrics.Circuit(tenant, state, transition: true, breakDuration);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static bool IsSafeToRepeat(HttpRequestMessage? request) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cds.EpicSandbox;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Task = System.Threading.Tasks.Task;
 
@@ -129,5 +130,36 @@ public sealed class ResilienceTests : IClassFixture<SandboxFixture>
         // The other tenant's breaker is its own.
         _sandbox.Faults.Clear();
         Assert.NotNull(await host.Clients.ForTenant("healthy").ReadAsync<Patient>(SandboxPatients.OnLisinopril));
+
+        // And both are metrics an operator can alert on.
+        var metrics = host.Services.GetRequiredService<FhirMetrics>();
+        Assert.Equal(CircuitState.Open, metrics.CircuitOf("failing"));
+        Assert.Equal(CircuitState.Closed, metrics.CircuitOf("healthy"));
+        Assert.Equal(1, host.Metrics.Sum("cds.fhir.circuit.transitions", ("tenant", "failing"), ("state", "open")));
+        Assert.Equal(0, host.Metrics.Sum("cds.fhir.circuit.transitions", ("tenant", "healthy")));
+    }
+
+    [Fact]
+    public async Task After_the_break_one_probe_succeeds_and_the_circuit_closes_again()
+    {
+        _sandbox.Faults.Status(503, "Patient", retryAfterSeconds: 0);
+        await using var host = new FhirTestHost(new TenantConfig("flaky", _sandbox.FhirBaseUrl)
+            .Set("Resilience:BreakerMinimumThroughput", "2").Set("Resilience:BreakerFailureRatio", "0.5")
+            .Set("Resilience:BreakerBreakDuration", "00:00:00.500").Set("Resilience:MaxRetryAttempts", "1"));
+        var client = host.Clients.ForTenant("flaky");
+        var metrics = host.Services.GetRequiredService<FhirMetrics>();
+
+        await Assert.ThrowsAsync<EpicFhirCallException>(() => client.ReadAsync<Patient>(SandboxPatients.OnLisinopril));
+        Assert.Equal(CircuitState.Open, metrics.CircuitOf("flaky"));
+
+        _sandbox.Faults.Clear();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The break is over but nobody has called yet: the gauge says "probing", not a stale "open".
+        Assert.Equal(CircuitState.HalfOpen, metrics.CircuitOf("flaky"));
+        Assert.NotNull(await client.ReadAsync<Patient>(SandboxPatients.OnLisinopril));
+
+        Assert.Equal(CircuitState.Closed, metrics.CircuitOf("flaky"));
+        Assert.Equal(1, host.Metrics.Sum("cds.fhir.circuit.transitions", ("tenant", "flaky"), ("state", "half_open")));
+        Assert.Equal(1, host.Metrics.Sum("cds.fhir.circuit.transitions", ("tenant", "flaky"), ("state", "closed")));
     }
 }
