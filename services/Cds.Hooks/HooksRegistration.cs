@@ -29,17 +29,22 @@ public static class HooksRegistration
         services.AddEpicJwtAuthentication(configuration);
         services.AddHookRequestReading(configuration);
 
-        // Per tenant (from the verified JWT): one health system's storm cannot starve the others.
+        // Per tenant (from the verified JWT): one health system's storm cannot starve the others. Hooks:RateLimit is
+        // every tenant's default; Tenants:{id}:RateLimit overrides it for one (a large system, a test tenant).
         var limits = configuration.GetSection($"{HookOptions.Section}:RateLimit").Get<TenantRateLimitOptions>() ?? new TenantRateLimitOptions();
         services.AddRateLimiter(o =>
         {
-            o.AddPolicy(TenantRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(http.GetTenant() ?? "", _ => new TokenBucketRateLimiterOptions
+            o.AddPolicy(TenantRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(http.GetTenant() ?? "", tenant =>
             {
-                TokenLimit = limits.Burst,
-                TokensPerPeriod = limits.PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
+                var own = TenantRateLimitOptions.For(configuration, tenant, limits);
+                return new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = own.Burst,
+                    TokensPerPeriod = own.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                };
             }));
             o.OnRejected = async (context, ct) =>
             {
@@ -68,4 +73,15 @@ public sealed class TenantRateLimitOptions
     public int PermitsPerSecond { get; set; } = 100;
     /// <summary>Calls a tenant may make at once above the sustained rate.</summary>
     public int Burst { get; set; } = 200;
+
+    /// <summary>The tenant's own <c>Tenants:{id}:RateLimit</c> over the service-wide defaults.</summary>
+    public static TenantRateLimitOptions For(IConfiguration configuration, string tenant, TenantRateLimitOptions defaults)
+    {
+        var own = new TenantRateLimitOptions { PermitsPerSecond = defaults.PermitsPerSecond, Burst = defaults.Burst };
+        if (tenant.Length > 0)
+        {
+            configuration.GetSection($"Tenants:{tenant}:RateLimit").Bind(own);
+        }
+        return own;
+    }
 }

@@ -155,13 +155,15 @@ public sealed class HookSurfaceTests(PlatformFixture platform) : IClassFixture<P
         Assert.Contains(await session.Query<UnmatchedFeedback>().ToListAsync(), u => u.CardId == "not-our-card-1234");
     }
 
-    [Fact]
-    public async Task A_tenant_over_its_rate_limit_gets_429_with_an_OperationOutcome()
+    [Theory]
+    [InlineData("Hooks:RateLimit")] // every tenant's default
+    [InlineData("Tenants:" + PlatformFixture.Tenant + ":RateLimit")] // the tenant's own limit over a generous default
+    public async Task A_tenant_over_its_rate_limit_gets_429_with_an_OperationOutcome(string section)
     {
         await using var limited = platform.Hooks.WithWebHostBuilder(b =>
         {
-            b.UseSetting("Hooks:RateLimit:PermitsPerSecond", "1");
-            b.UseSetting("Hooks:RateLimit:Burst", "2");
+            b.UseSetting(section + ":PermitsPerSecond", "1");
+            b.UseSetting(section + ":Burst", "2");
         });
         var http = limited.CreateClient();
         var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
