@@ -3,8 +3,11 @@
 #   N passed, N failed[, N skipped]
 # counted from the TRX results. Exit code: non-zero when anything failed or did not build.
 #
-#   bash infra/test.sh                   # everything
-#   bash infra/test.sh --filter Name~Jwt # extra arguments go to `dotnet test`
+#   bash infra/test.sh                   # everything: the xunit suites, then the quick reliability scenarios
+#   bash infra/test.sh --filter Name~Jwt # extra arguments go to `dotnet test` (and skip the reliability scenarios)
+#
+# The quick reliability scenarios (tests/Cds.Reliability --quick: bad input, security, Epic faults, kill -9; each
+# scenario counts as one test) run after the suites; CDS_SKIP_RELIABILITY=1 leaves them out.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -47,6 +50,25 @@ if ((status != 0 && failed == 0)); then
   # dotnet test failed without a failing test (a crashed test host, for example): count it.
   echo "[test] dotnet test exited with $status" >&2
   failed=1
+fi
+
+if (($# == 0)) && [[ ${CDS_SKIP_RELIABILITY:-0} != 1 ]]; then
+  echo "[test] reliability scenarios (--quick; output in $results/reliability.log)" >&2
+  rstatus=0
+  dotnet run -c Release --no-build --project tests/Cds.Reliability -- --quick --no-docs 2>&1 \
+    | tee "$results/reliability.log" >&2 || rstatus=$?
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/reliability.log" | tail -1 || true)
+  if [[ -n $line ]]; then
+    passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
+    failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
+  else
+    echo "[test] the reliability runner ended without its counts (exit $rstatus)" >&2
+    failed=$((failed + 1))
+  fi
+  if ((rstatus != 0)) && [[ -n $line ]] && [[ $line == *" 0 failed"* ]]; then
+    echo "[test] the reliability runner exited with $rstatus" >&2
+    failed=$((failed + 1))
+  fi
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 ((failed == 0))

@@ -92,6 +92,11 @@ public sealed class Rig : IAsyncDisposable
             _env[p + "Resilience__BreakerBreakDuration"] = "00:00:03";
         }
 
+        // Tenant beta is a small site with its own hook rate limit (the security scenario bursts past it); alpha keeps
+        // the service default (100/s, burst 200), so the bad-input corpus and the load scenarios are never limited.
+        _env[$"Tenants__{Beta}__RateLimit__PermitsPerSecond"] = "10";
+        _env[$"Tenants__{Beta}__RateLimit__Burst"] = "20";
+
         Enrichment = StartService("enrichment", "Cds.Enrichment");
         await Enrichment.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90));
         WriteBack = StartService("writeback", "Cds.WriteBack");
@@ -167,9 +172,10 @@ public sealed class Rig : IAsyncDisposable
     }
 
     /// <summary>One order-select for a penicillin-allergic patient with amoxicillin drafted; returns status, time and the critical card (if any).</summary>
-    public async Task<HookCall> OrderSelectAsync(EpicHookDriver driver, string? hookInstance = null, string patient = SandboxPatients.PenicillinAllergic)
+    public async Task<HookCall> OrderSelectAsync(EpicHookDriver driver, string? hookInstance = null, string patient = SandboxPatients.PenicillinAllergic,
+        IReadOnlyList<string>? prefetchKeys = null)
     {
-        var body = driver.BuildOrderSelect(patient, [DraftMedication.Amoxicillin]);
+        var body = driver.BuildOrderSelect(patient, [DraftMedication.Amoxicillin], new HookOptions { PrefetchKeys = prefetchKeys });
         if (hookInstance is not null)
         {
             body["hookInstance"] = hookInstance;
