@@ -63,6 +63,33 @@ public sealed class CreateTests(NoSyntheaFixture f) : IClassFixture<NoSyntheaFix
     }
 
     [Fact]
+    public async Task A_create_whose_answer_is_held_is_stored_even_when_the_caller_gives_up_and_a_retry_finds_it()
+    {
+        var token = await f.TokenAsync();
+        var id = "held-" + Guid.NewGuid().ToString("N");
+        var rule = f.Sandbox.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", DelayAnswer = TimeSpan.FromSeconds(2), Times = 1 });
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, f.Fhir("DocumentReference")) { Content = new StringContent(Note(id), Encoding.UTF8, "application/fhir+json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Add("If-None-Exist", $"identifier=urn:cds:card|{id}");
+            using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => f.Http.SendAsync(request, giveUp.Token));
+
+            // Epic has the note although the caller never heard back; the caller's retry finds it.
+            Assert.Equal(1, rule.Fired);
+            Assert.Equal(1, f.Sandbox.State.CreatedCount($"urn:cds:card|{id}"));
+            using var retry = await PostAsync("DocumentReference", Note(id), token, $"identifier=urn:cds:card|{id}");
+            Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+            Assert.Equal(1, f.Sandbox.State.CreatedCount($"urn:cds:card|{id}"));
+        }
+        finally
+        {
+            f.Sandbox.Faults.Remove(rule);
+        }
+    }
+
+    [Fact]
     public async Task Without_If_None_Exist_duplicates_are_stored_and_visible()
     {
         var token = await f.TokenAsync();

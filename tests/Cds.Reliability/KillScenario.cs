@@ -5,7 +5,7 @@ namespace Cds.Reliability;
 /// <summary>
 /// Scenario 2: <c>kill -9</c> of a worker in the middle of its messages, then a fresh instance.
 /// Enrichment: hooks in flight while Epic answers slowly; the broker redelivers the unacknowledged requests.
-/// Write-back: overrides in flight while Epic takes 3 s per note; the broker redelivers and If-None-Exist keeps Epic at one note each.
+/// Write-back: overrides in flight while Epic stores each note but answers 3 s later; the broker redelivers and If-None-Exist keeps Epic at one note each.
 /// </summary>
 public static class KillScenario
 {
@@ -62,14 +62,15 @@ public static class KillScenario
         var cards = await Common.CriticalCardsAsync(rig, rig.DriverA, n);
         var before = Common.Identifiers(rig.SandboxA);
         var writesBefore = rig.SandboxA.State.Writes.Count;
-        var slowPost = rig.SandboxA.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", Delay = TimeSpan.FromSeconds(3), Times = n });
+        // Epic stores each note at once but holds its answer 3 s: the kill lands between Epic's commit and our ack.
+        var slowPost = rig.SandboxA.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", DelayAnswer = TimeSpan.FromSeconds(3), Times = n });
         var statuses = await Task.WhenAll(cards.Select(c => rig.FeedbackAsync(rig.DriverA, c.CriticalCard!)));
         var acknowledged = statuses.Count(s => s == 200);
         result.Sent += statuses.Length;
         result.Answered += acknowledged;
         result.InTime += acknowledged;
         result.FiveXx += statuses.Count(s => s is >= 500 or 0);
-        // Kill once Epic has received the first note(s) but before it answered.
+        // Kill once Epic has stored the first note(s) but before it answered.
         for (var i = 0; i < 100 && rig.SandboxA.State.Writes.Count == writesBefore; i++)
         {
             await Task.Delay(100);
@@ -81,8 +82,11 @@ public static class KillScenario
         result.Lost += lost;
         result.Duplicated += duplicated;
         var matched = rig.SandboxA.State.Writes.Skip(writesBefore).Count(w => w.Outcome == WriteOutcome.MatchedExisting);
-        result.Notes.Add($"write-back: {acknowledged} overrides acknowledged, kill -9 with {inFlight} notes received by Epic and unanswered, restart; notes created {created}, " +
+        result.Notes.Add($"write-back: {acknowledged} overrides acknowledged, kill -9 with {inFlight} notes stored by Epic and unanswered, restart; notes created {created}, " +
             $"found existing via If-None-Exist {matched}, lost {lost}, duplicated {duplicated}");
+        result.Check(inFlight > 0, "the kill came before Epic stored any note: the crash-after-commit case was not exercised");
+        result.Check(matched >= inFlight, $"{inFlight} notes were stored before the kill but only {matched} redeliveries found them via If-None-Exist");
+        result.Check(result.InTime == result.Answered, $"{result.Answered - result.InTime} hooks answered later than {Common.InTime.TotalSeconds} s");
         result.Crashes = rig.AnyCrashed(out _) ? 1 : 0;
     }
 }

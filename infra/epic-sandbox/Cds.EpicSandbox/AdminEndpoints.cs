@@ -15,12 +15,14 @@ public sealed record FaultRequest(
     int? DelayMs = null,
     bool DropConnection = false,
     int Skip = 0,
-    int? Times = null)
+    int? Times = null,
+    int? DelayAnswerMs = null)
 {
     public FaultRule ToRule() => new()
     {
         Method = Method, ResourceType = ResourceType, PathContains = PathContains, Status = Status, RetryAfterSeconds = RetryAfterSeconds,
         Delay = DelayMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, DropConnection = DropConnection, Skip = Skip, Times = Times,
+        DelayAnswer = DelayAnswerMs is { } after ? TimeSpan.FromMilliseconds(after) : null,
     };
 }
 
@@ -55,7 +57,7 @@ internal static class AdminEndpoints
                 return Results.BadRequest(new { error = "invalid fault rule: " + e.Message });
             }
 
-            if (request is null || (request.Status is null && request.DelayMs is null && !request.DropConnection))
+            if (request is null || (request.Status is null && request.DelayMs is null && request.DelayAnswerMs is null && !request.DropConnection))
             {
                 return Results.BadRequest(new { error = "a fault needs status, delayMs or dropConnection" });
             }

@@ -268,6 +268,33 @@ public sealed class EpicSandboxServer : IAsyncDisposable
                 }
             }
 
+            if (rule?.DelayAnswer is { } hold)
+            {
+                // The work happens now (a create is stored); the caller hears of it only after the hold.
+                var original = ctx.Response.Body;
+                using var buffer = new MemoryStream();
+                ctx.Response.Body = buffer;
+                try
+                {
+                    await next(ctx);
+                }
+                finally
+                {
+                    ctx.Response.Body = original;
+                }
+                await Task.Delay(hold, CancellationToken.None);
+                try
+                {
+                    buffer.Position = 0;
+                    await buffer.CopyToAsync(original, ctx.RequestAborted);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+                {
+                    // The caller is gone; Epic has stored the work all the same.
+                }
+                return;
+            }
+
             await next(ctx);
         }
         finally

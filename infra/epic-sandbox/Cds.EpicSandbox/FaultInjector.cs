@@ -23,6 +23,13 @@ public sealed class FaultRule
     /// <summary>Delay before answering (or before the real handler runs when no Status is set).</summary>
     public TimeSpan? Delay { get; init; }
 
+    /// <summary>
+    /// Process the request for real (a create is stored), then hold the answer this long: Epic did the work but the
+    /// caller hears nothing yet. A caller that gives up or dies meanwhile never learns its note exists; the answer is
+    /// sent after the delay even if the caller has gone.
+    /// </summary>
+    public TimeSpan? DelayAnswer { get; init; }
+
     /// <summary>Abort the connection without a response.</summary>
     public bool DropConnection { get; init; }
 
