@@ -46,7 +46,7 @@ public sealed class FeedbackRecorder(IDocumentStore store, TimeProvider time, IL
         }
         else
         {
-            session.Events.Append(card.HookInstance, new FeedbackReceived(
+            await HookStreams.AppendAsync(session, card.HookInstance, ct, new FeedbackReceived(
                 tenant, card.HookInstance, serviceId, item.Card, item.Outcome, item.AcceptedSuggestionIds,
                 [.. item.OverrideReasons.Where(r => r.Code is not null || r.Display is not null)
                     .Select(r => new Coding { Code = r.Code ?? r.BestDisplay ?? "", System = r.System, Display = r.BestDisplay })],

@@ -66,7 +66,7 @@ public sealed class FeedbackRecordedConsumer(
             return;
         }
 
-        session.Events.Append(message.HookInstance, new WriteBackRequested(identity.System, identity.Value, message.CardUuid,
+        await HookStreams.AppendAsync(session, message.HookInstance, ct, new WriteBackRequested(identity.System, identity.Value, message.CardUuid,
             message.Outcome, write.Trigger.ToString(), settings.NoteTypeLoinc, context.MessageId ?? message.EventId, time.GetUtcNow()));
         await session.SaveChangesAsync(ct);
 
@@ -101,7 +101,7 @@ public sealed class FeedbackRecordedConsumer(
 
         // A crash from here until the acknowledgement leaves the message unacknowledged: the broker redelivers it, the
         // note is still "requested" in the timeline, and the next POST's If-None-Exist returns the note Epic already has.
-        session.Events.Append(message.HookInstance, new WriteBackSucceeded(identity.Value, created.Id, created.Created,
+        await HookStreams.AppendAsync(session, message.HookInstance, ct, new WriteBackSucceeded(identity.Value, created.Id, created.Created,
             created.StatusCode, time.GetUtcNow()));
         await session.SaveChangesAsync(ct);
         metrics.Result(message.Tenant, created.Created ? "created" : "existing", write.Trigger.ToString());
@@ -112,7 +112,7 @@ public sealed class FeedbackRecordedConsumer(
     private async Task FailAsync(IDocumentSession session, FeedbackRecorded message, NoteIdentity identity,
         WriteBackTrigger trigger, bool retryable, int? status, string reason, CancellationToken ct)
     {
-        session.Events.Append(message.HookInstance, new WriteBackFailed(identity.Value, reason, retryable, status, time.GetUtcNow()));
+        await HookStreams.AppendAsync(session, message.HookInstance, ct, new WriteBackFailed(identity.Value, reason, retryable, status, time.GetUtcNow()));
         await session.SaveChangesAsync(ct);
         metrics.Result(message.Tenant, "failed", trigger.ToString());
         logger.LogWarning("Note {NoteId} of hook {HookInstance} not written ({Status}, retryable {Retryable}): {Reason}",

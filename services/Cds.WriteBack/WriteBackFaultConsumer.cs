@@ -30,7 +30,7 @@ public sealed class WriteBackFaultConsumer(IDocumentStore store, IOptions<WriteB
         }
         var error = context.Message.Exceptions.FirstOrDefault();
         var cause = error is null ? "unknown error" : ShortTypeName(error.ExceptionType);
-        session.Events.Append(message.HookInstance, new WriteBackFailed(write.Identity.Value,
+        await HookStreams.AppendAsync(session, message.HookInstance, context.CancellationToken, new WriteBackFailed(write.Identity.Value,
             $"gave up after the bus retries ({cause}); the message waits in {FeedbackRecordedConsumer.ErrorQueue}: move it back to the queue to retry",
             Retryable: true, HttpStatus: null, time.GetUtcNow()));
         await session.SaveChangesAsync(context.CancellationToken);

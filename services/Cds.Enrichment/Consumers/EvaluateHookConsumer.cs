@@ -13,7 +13,7 @@ namespace Cds.Enrichment.Consumers;
 /// completes after the hook's deadline is recorded as late; the hooks service serves it on the next hook.
 /// </summary>
 public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
-    EnrichmentMetrics metrics) : IConsumer<EvaluateHook>
+    EnrichmentMetrics metrics, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
@@ -33,6 +33,8 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             // The clinician still gets cards: evaluated from what the request carried, answered, not recorded.
             storeUp = false;
             metrics.StoreUnavailable();
+            log.LogWarning("Event store unavailable ({Error}); hook {HookInstance} evaluated from its request and answered unrecorded",
+                ex.GetType().Name, request.HookInstance);
         }
         if (timeline?.EnrichedAt is { } enrichedAt)
         {
@@ -74,7 +76,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
 
         if (storeUp)
         {
-            session.Events.Append(request.HookInstance, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
+            await HookStreams.AppendAsync(session, request.HookInstance, ct, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
                 result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline));
             await session.SaveChangesAsync(ct);
         }
