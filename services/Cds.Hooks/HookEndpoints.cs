@@ -38,7 +38,7 @@ public static class HookEndpoints
         PrefetchFetcher fetcher, HookRequestMetrics requestMetrics, HookMetrics metrics, IOptions<HookOptions> options,
         IOptions<HookRequestReaderOptions> readerOptions, TimeProvider time, ILogger<HookPipeline> log, CancellationToken ct)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = http.ArrivedAt();
         var service = catalog.Find(id);
         if (service is null)
         {

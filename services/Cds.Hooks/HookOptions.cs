@@ -13,6 +13,13 @@ public sealed class HookOptions
     /// </summary>
     public TimeSpan EvaluationTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long the evaluation request may take to reach the broker (publisher confirm included). Independent of the
+    /// deadline: a hook that answers without live cards still gets its evaluation sent, so the result is recorded and
+    /// served on the patient's next hook. A send still pending after this (broker down) is given up and logged.
+    /// </summary>
+    public TimeSpan EvaluationSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Part of the deadline kept for recording and sending the answer after the enrichment wait.</summary>
     public TimeSpan AnswerReserve { get; set; } = TimeSpan.FromMilliseconds(150);
 

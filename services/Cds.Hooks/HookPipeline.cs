@@ -42,7 +42,6 @@ public static class EpicExtensionMapping
 public sealed class HookPipeline(
     IDocumentStore store,
     IRequestClient<EvaluateHook> enrichment,
-    IPublishEndpoint publish,
     IOptions<HookOptions> options,
     HookMetrics metrics,
     TimeProvider time,
@@ -81,28 +80,23 @@ public sealed class HookPipeline(
         var source = CardSources.Live;
         // What is left of the deadline, less the time the answer itself takes to record and send.
         var remaining = deadline - Stopwatch.GetElapsedTime(started) - options.Value.AnswerReserve;
+        // The request is sent on its own clock, not the deadline's: a send cancelled by the deadline (a slow
+        // publisher confirm, a cold connection, a broker restart) would lose the evaluation, and with it the late
+        // result the patient's next hook should show. The deadline only bounds how long this hook waits.
+        var evaluation = EvaluateAsync(request);
         try
         {
-            if (remaining <= TimeSpan.Zero)
+            if (remaining > TimeSpan.Zero)
             {
-                // Prefetch and recording spent the deadline: still ask, so the result is recorded and shown on the
-                // patient's next hook, but do not wait for it.
-                using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                quick.CancelAfter(options.Value.AnswerReserve);
-                await publish.Publish(request, x => x.TimeToLive = options.Value.EvaluationTimeToLive, quick.Token);
-                throw new RequestTimeoutException("deadline spent before the request was sent");
+                await evaluation.WaitAsync(remaining, ct);
             }
-            // The deadline bounds the whole wait, including a send that cannot reach a broker that is down.
-            using var deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadlineCts.CancelAfter(remaining);
-            var response = await enrichment.GetResponse<HookEvaluated>(request,
-                // The work outlives the deadline (its result is served on the next hook, and a worker that dies
-                // mid-message must see it redelivered): the message does not expire with the wait.
-                x => x.TimeToLive = options.Value.EvaluationTimeToLive,
-                deadlineCts.Token, RequestTimeout.After(ms: (int)remaining.TotalMilliseconds));
-            cards = response.Message.Cards;
+            if (!evaluation.IsCompleted)
+            {
+                throw new TimeoutException();
+            }
+            cards = (await evaluation).Message.Cards;
         }
-        catch (Exception ex) when (ex is RequestTimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException)
         {
             source = CardSources.None;
             metrics.DeadlineMissed(serviceId, hook.Tenant);
@@ -177,6 +171,29 @@ public sealed class HookPipeline(
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";
 
+    /// <summary>
+    /// Sends the evaluation and waits for its result for at most <see cref="HookOptions.EvaluationSendTimeout"/>,
+    /// whatever the hook's deadline. A hook that stops waiting leaves this running: the send completes (the message
+    /// outlives the deadline, <see cref="HookOptions.EvaluationTimeToLive"/>) and its failure, if any, is logged.
+    /// </summary>
+    private Task<Response<HookEvaluated>> EvaluateAsync(EvaluateHook request)
+    {
+        var bound = options.Value.EvaluationSendTimeout;
+        var sendCts = new CancellationTokenSource(bound);
+        var task = enrichment.GetResponse<HookEvaluated>(request,
+            x => x.TimeToLive = options.Value.EvaluationTimeToLive, sendCts.Token, RequestTimeout.After(ms: (int)bound.TotalMilliseconds));
+        _ = task.ContinueWith(t =>
+        {
+            sendCts.Dispose();
+            if (t.Exception?.GetBaseException() is { } error && error is not RequestTimeoutException)
+            {
+                // Not sent (broker unreachable for the whole bound) or faulted: no late result for this hook.
+                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, error.GetType().Name);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
     /// <summary>Starts the hook's stream. A repeated hookInstance returns the stored answer instead (null otherwise).</summary>
     private async Task<HookAnswer?> RecordReceivedAsync(HookInvocation hook, DateTimeOffset receivedAt, CancellationToken ct)
     {
@@ -208,7 +225,7 @@ public sealed class HookPipeline(
     {
         try
         {
-            session.Events.Append(hook.HookInstance, answer);
+            await HookStreams.AppendAsync(session, hook.HookInstance, ct, answer);
             await session.SaveChangesAsync(ct);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))

@@ -8,6 +8,23 @@ namespace Cds.Hooks;
 
 public static class HooksRegistration
 {
+    private const string ArrivedAtItem = "cds.arrived-at";
+
+    /// <summary>
+    /// Notes when each request arrived, before authentication (a JWKS download, the jti check) and body reading: a
+    /// hook's deadline counts from here, as Epic's timer does from its send.
+    /// </summary>
+    public static IApplicationBuilder UseHookArrivalClock(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            context.Items[ArrivedAtItem] = System.Diagnostics.Stopwatch.GetTimestamp();
+            return next(context);
+        });
+
+    /// <summary>When the request arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), or now without the clock.</summary>
+    public static long ArrivedAt(this HttpContext context) =>
+        context.Items.TryGetValue(ArrivedAtItem, out var at) && at is long ticks ? ticks : System.Diagnostics.Stopwatch.GetTimestamp();
+
     public const string CorsPolicy = "cds-hooks-clients";
     public const string TenantRateLimit = "per-tenant";
 

@@ -13,6 +13,7 @@ builder.Services.AddCdsHooks(builder.Configuration);
 
 var app = builder.Build();
 
+app.UseHookArrivalClock();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -76,6 +76,30 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task A_hook_whose_deadline_is_spent_before_it_could_ask_still_has_its_evaluation_sent_and_recorded()
+    {
+        // 1 ms: the deadline counts from the request's arrival, so authentication and reading alone spend it.
+        await using var hurried = platform.Hooks.WithWebHostBuilder(b => b.UseSetting("Hooks:Deadline", "00:00:00.001"));
+        var http = hurried.CreateClient();
+        var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
+        var select = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")]);
+        var instance = select["hookInstance"]!.GetValue<string>();
+
+        using var answer = await driver.SendAsync("cds-order-select", select);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Empty(await Topics(answer));
+        var timeline = await WaitForAsync(async () =>
+        {
+            await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+            var t = await q.LoadAsync<HookTimeline>(instance);
+            return t is { EnrichedAt: not null } ? t : null;
+        });
+        Assert.True(timeline.DeadlineMissed);
+        Assert.Contains(timeline.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
+    }
+
     private static async Task<List<string?>> Topics(HttpResponseMessage response)
     {
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
