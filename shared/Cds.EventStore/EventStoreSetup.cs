@@ -30,11 +30,13 @@ public static class EventStoreSetup
         var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
 
         var marten = services.AddMarten(options => Configure(options, connectionString, settings)).UseLightweightSessions();
-        services.AddHostedService<StoreWarmup>();
         if (settings.AutoApplySchema)
         {
             marten.ApplyAllDatabaseChangesOnStartup();
         }
+        // After the schema is applied (hosted services start in registration order).
+        services.AddHostedService(sp => new StoreWarmup(sp.GetRequiredService<IDocumentStore>(), connectionString,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StoreWarmup>>()));
         return marten;
     }
 

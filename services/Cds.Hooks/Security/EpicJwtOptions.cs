@@ -29,6 +29,12 @@ public sealed class EpicJwtOptions : AuthenticationSchemeOptions
     /// <summary><c>HookAuth:JwksFailureBackoff</c>: after a failed download the same jku is not tried again for this long.</summary>
     public TimeSpan JwksFailureBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>HookAuth:PrefetchJwks</c>: download every allowlisted JWKS in the background at start-up, so the first
+    /// hooks after a deploy do not wait for it within their deadline.
+    /// </summary>
+    public bool PrefetchJwks { get; set; } = true;
+
     /// <summary>Per-tenant settings, keyed by tenant id (<c>Tenants:{id}:HookAuth</c>).</summary>
     public Dictionary<string, TenantHookAuthOptions> Tenants { get; } = new(StringComparer.Ordinal);
 }

@@ -75,6 +75,7 @@ internal static class EpicJwtOptionsBinder
         o.JwksMaxBytes = hookAuth.GetValue("JwksMaxBytes", o.JwksMaxBytes);
         o.JwksMaxAge = hookAuth.GetValue("JwksMaxAge", o.JwksMaxAge);
         o.JwksFailureBackoff = hookAuth.GetValue("JwksFailureBackoff", o.JwksFailureBackoff);
+        o.PrefetchJwks = hookAuth.GetValue("PrefetchJwks", o.PrefetchJwks);
         o.ReplayConnectionString = configuration.GetConnectionString("Postgres");
 
         o.Tenants.Clear();
@@ -200,11 +201,13 @@ internal sealed partial class HookAuthStartupReport : IHostedService
 {
     private readonly IOptionsMonitor<EpicJwtOptions> _options;
     private readonly ILogger<HookAuthStartupReport> _logger;
+    private readonly JwksCache _jwks;
 
-    public HookAuthStartupReport(IOptionsMonitor<EpicJwtOptions> options, ILogger<HookAuthStartupReport> logger)
+    public HookAuthStartupReport(IOptionsMonitor<EpicJwtOptions> options, ILogger<HookAuthStartupReport> logger, JwksCache jwks)
     {
         _options = options;
         _logger = logger;
+        _jwks = jwks;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -213,6 +216,13 @@ internal sealed partial class HookAuthStartupReport : IHostedService
         if (o.Enabled)
         {
             LogEnabled(_logger, o.Tenants.Count, string.Join(", ", o.Tenants.Keys));
+            // Download the allowlisted JWKS now, in the background, so the first hooks after a deploy do not wait
+            // for it inside their deadline. A failure here is only logged; the first hook tries again.
+            foreach (var (jku, refresh) in o.Tenants.Values.Where(_ => o.PrefetchJwks)
+                .SelectMany(t => t.JkuAllowlist.Select(j => (j, t.JwksRefreshInterval))).DistinctBy(x => x.Item1, StringComparer.Ordinal))
+            {
+                _ = Task.Run(() => _jwks.GetKeysAsync(jku, kid: null, refresh), CancellationToken.None);
+            }
         }
         else
         {

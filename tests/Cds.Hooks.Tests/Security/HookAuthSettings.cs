@@ -54,6 +54,8 @@ public sealed class HookAuthSettings
     {
         _values["HookAuth:Enabled"] = "true";
         _values["HookAuth:ReplaySchema"] = replaySchema;
+        // These tests decide when the first JWKS download happens; the start-up prefetch has its own test.
+        _values["HookAuth:PrefetchJwks"] = "false";
         _values["ConnectionStrings:Postgres"] = ReplaySchema.ConnectionString;
     }
 

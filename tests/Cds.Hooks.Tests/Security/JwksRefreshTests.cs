@@ -88,6 +88,23 @@ public sealed class JwksRefreshTests : IAsyncLifetime
         Assert.Contains(_host.Logs.Entries, e => e.EventId == 4102 && e.Message.Contains("JwksMaxBytes", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task At_start_up_the_allowlisted_jwks_is_downloaded_before_any_hook_arrives()
+    {
+        var path = "/prefetched/" + Guid.NewGuid().ToString("N");
+        var jku = _org.Publish(path, TestKey.Jwks(_k1));
+        await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings(_schema.Name)
+            .Set("HookAuth:PrefetchJwks", "true")
+            .Tenant("prefetching", [_issuer + "/prefetch"], [jku]).Build());
+
+        for (var i = 0; i < 50 && _org.RequestsTo(path) == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(1, _org.RequestsTo(path));
+        Assert.Contains(host.Logs.Entries, e => e.EventId == 4101);
+    }
+
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
