@@ -225,7 +225,7 @@ public static class BadInputScenario
             case JsonObject o:
                 foreach (var (k, v) in o)
                 {
-                    var p = prefix.Length == 0 ? k : prefix + "." + k;
+                    var p = prefix.Length == 0 ? k : prefix + Sep + k;
                     yield return p;
                     if (v is not null)
                     {
@@ -239,7 +239,7 @@ public static class BadInputScenario
             case JsonArray a:
                 for (var i = 0; i < a.Count; i++)
                 {
-                    var p = prefix + "." + i;
+                    var p = prefix + Sep + i;
                     yield return p;
                     if (a[i] is { } v)
                     {
@@ -253,9 +253,12 @@ public static class BadInputScenario
         }
     }
 
+    /// <summary>Path separator: Epic's extension keys contain dots (com.epic.cdshooks.request.…).</summary>
+    private const char Sep = '\u001f';
+
     private static void SetPath(JsonNode root, string path, JsonNode? value)
     {
-        var parts = path.Split('.');
+        var parts = path.Split(Sep);
         var node = root;
         for (var i = 0; i < parts.Length - 1; i++)
         {

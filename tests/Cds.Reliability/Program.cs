@@ -47,7 +47,8 @@ await using (var rig = new Rig(root))
         }
         catch (Exception ex)
         {
-            result.Failures.Add($"scenario threw {ex.GetType().Name}: {ex.Message}");
+            var at = ex.StackTrace?.Split('\n').FirstOrDefault(l => l.Contains("Cds.Reliability", StringComparison.Ordinal))?.Trim();
+            result.Failures.Add($"scenario threw {ex.GetType().Name}: {ex.Message}{(at is null ? "" : $" ({at})")}");
         }
         result.Elapsed = sw.Elapsed;
         results.Add(result);

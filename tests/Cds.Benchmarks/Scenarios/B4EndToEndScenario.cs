@@ -83,9 +83,9 @@ public sealed class B4EndToEndScenario : IScenario
         {
             await using var session = store.QuerySession(HookRig.Tenant);
             var events = await session.Events.FetchStreamAsync(hookInstance, token: ct);
-            if (events.Any(e => e.Data is WriteBackFailed))
+            if (events.Select(e => e.Data).OfType<WriteBackFailed>().FirstOrDefault() is { } failed)
             {
-                throw new InvalidOperationException("the write-back failed (WriteBackFailed recorded)");
+                throw new InvalidOperationException($"the write-back failed (WriteBackFailed recorded: {failed.Reason})");
             }
             if (events.Any(e => e.Data is WriteBackSucceeded))
             {
