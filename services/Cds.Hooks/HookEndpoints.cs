@@ -36,7 +36,8 @@ public static class HookEndpoints
 
     private static async Task<IResult> InvokeAsync(string id, HttpContext http, CdsServiceCatalog catalog, HookPipeline pipeline,
         PrefetchFetcher fetcher, HookRequestMetrics requestMetrics, HookMetrics metrics, IOptions<HookOptions> options,
-        IOptions<HookRequestReaderOptions> readerOptions, TimeProvider time, ILogger<HookPipeline> log, CancellationToken ct)
+        IOptions<HookRequestReaderOptions> readerOptions, TimeProvider time, ILogger<HookPipeline> log, IHostApplicationLifetime lifetime,
+        CancellationToken ct)
     {
         var started = http.ArrivedAt();
         var service = catalog.Find(id);
@@ -83,8 +84,12 @@ public static class HookEndpoints
 
         var (context, resolved) = PrefetchContext.Build(request.ContextData.PatientId, request.Prefetch, fetched.Fetched, fetched.Failed,
             service.Prefetch, time.GetUtcNow());
-        var answer = await pipeline.RunAsync(new HookInvocation
+        var gate = new AnswerGate();
+        // The pipeline runs on the application's clock, not the request's: if the hard deadline below answers Epic
+        // first, the pipeline still records the hook and its (abandoned) answer.
+        var run = pipeline.RunAsync(new HookInvocation
         {
+            Gate = gate,
             Tenant = tenant,
             Service = service,
             HookInstance = request.HookInstance,
@@ -97,7 +102,30 @@ public static class HookEndpoints
             Prefetch = resolved,
             Epic = request.Extension?.ToEvent(),
             Stripped = read.Stripped.IsStripped,
-        }, started, ct);
+        }, started, lifetime.ApplicationStopping);
+
+        // Hard deadline: whatever is still pending (a slow or unreachable store, a cold connection), Epic gets an
+        // answer by the deadline — without cards, unless the pipeline has already committed to its answer.
+        HookAnswer answer;
+        var left = deadline - Stopwatch.GetElapsedTime(started);
+        try
+        {
+            answer = await run.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct);
+        }
+        catch (TimeoutException) when (gate.TryAbandon())
+        {
+            metrics.HardDeadline(service.Id, tenant);
+            log.LogWarning("Hook {HookInstance} on {Service}: hard deadline of {Deadline} ms reached before the answer was ready; answered without cards",
+                request.HookInstance, service.Id, deadline.TotalMilliseconds);
+            _ = run.ContinueWith(t => log.LogWarning("Hook {HookInstance}: recording after the hard deadline failed ({Error})",
+                request.HookInstance, t.Exception!.GetBaseException().GetType().Name),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return CdsHookResponse.From([]).ToResult();
+        }
+        catch (TimeoutException)
+        {
+            answer = await run; // committed just before the deadline: its answer is being recorded
+        }
         return CdsHookResponse.From(answer.Cards).ToResult();
     }
 

@@ -15,6 +15,7 @@ public sealed class HookMetrics
     private readonly Counter<long> _stripped;
     private readonly Counter<long> _storeFailures;
     private readonly Counter<long> _replays;
+    private readonly Counter<long> _hardDeadlines;
 
     public HookMetrics(IMeterFactory meters)
     {
@@ -25,6 +26,8 @@ public sealed class HookMetrics
         _stripped = meter.CreateCounter<long>("cds.hooks.stripped_requests", description: "Epic requests stripped for an endpoint URL mismatch");
         _storeFailures = meter.CreateCounter<long>("cds.hooks.store_failures", description: "Hook events that could not be recorded");
         _replays = meter.CreateCounter<long>("cds.hooks.replays", description: "Repeated hookInstance answered from the store");
+        _hardDeadlines = meter.CreateCounter<long>("cds.hooks.hard_deadline_answers",
+            description: "Hooks answered without cards at the hard deadline because recording or sending was still pending");
     }
 
     public void Answered(string service, string tenant, string outcome, double ms) =>
@@ -37,6 +40,8 @@ public sealed class HookMetrics
     public void Stripped(string tenant) => _stripped.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 
     public void StoreFailure(string what) => _storeFailures.Add(1, new KeyValuePair<string, object?>("event", what));
+
+    public void HardDeadline(string service, string tenant) => _hardDeadlines.Add(1, new("service", service), new("tenant", tenant));
 
     public void Replay(string service) => _replays.Add(1, new KeyValuePair<string, object?>("service", service));
 }

@@ -24,6 +24,24 @@ public sealed record HookInvocation
     public PrefetchResolved? Prefetch { get; init; }
     public EpicExtension? Epic { get; init; }
     public bool Stripped { get; init; }
+    /// <summary>Decides, once, whether this answer is shown (the pipeline commits) or given up at the deadline (the endpoint abandons).</summary>
+    public AnswerGate Gate { get; init; } = new();
+}
+
+/// <summary>
+/// The race between the pipeline finishing and the endpoint's hard deadline, settled once: after the pipeline
+/// commits, its cards are recorded and sent; after the endpoint abandons, Epic gets no cards and the pipeline records
+/// exactly that (and leaves any late result for the next hook).
+/// </summary>
+public sealed class AnswerGate
+{
+    private int _state; // 0 open, 1 committed, 2 abandoned
+
+    /// <summary>True when the answer will be shown (now or already committed).</summary>
+    public bool TryCommit() => Interlocked.CompareExchange(ref _state, 1, 0) != 2;
+
+    /// <summary>True when the answer is given up (now or already); false once the pipeline has committed.</summary>
+    public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) != 1;
 }
 
 public sealed record HookAnswer(IReadOnlyList<Card> Cards, string Source, bool Replayed);
@@ -114,6 +132,13 @@ public sealed class HookPipeline(
 
         // One session for the answer: the late result (if any) is taken and the answer recorded in one round trip.
         await using var session = store.LightweightSession(hook.Tenant);
+        if (!hook.Gate.TryCommit())
+        {
+            // The endpoint answered Epic without cards at the hard deadline: record that, not what came too late.
+            var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            await RecordAnswerAsync(session, hook, new CardsReturned([], spent, true, time.GetUtcNow(), CardSources.None, serviceId), ct);
+            return new HookAnswer([], CardSources.None, Replayed: false);
+        }
         var late = await TakeLateResultAsync(session, hook, cards, ct);
         if (late.Count > 0)
         {

@@ -98,6 +98,16 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         });
         Assert.True(timeline.DeadlineMissed);
         Assert.Contains(timeline.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
+        // The record says what Epic got: no cards.
+        await WaitForAsync(async () =>
+        {
+            await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+            return (await q.LoadAsync<HookTimeline>(instance)) is { CardSource: not null } t ? t : null;
+        });
+        await using var check = platform.Store.QuerySession(PlatformFixture.Tenant);
+        var answered = (await check.LoadAsync<HookTimeline>(instance))!;
+        Assert.Empty(answered.Cards);
+        Assert.Equal(CardSources.None, answered.CardSource);
     }
 
     private static async Task<List<string?>> Topics(HttpResponseMessage response)

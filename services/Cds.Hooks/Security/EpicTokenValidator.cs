@@ -21,6 +21,13 @@ internal sealed class EpicTokenValidator
     public const int MaxTokenLength = 16 * 1024;
     private const int MaxJtiLength = 255;
 
+    /// <summary>
+    /// Longest wait for the shared jti store (a healthy insert takes milliseconds). A store that hangs rather than
+    /// refuses (a network partition, a connection pool waiting on a dead server) must not eat the hook's deadline:
+    /// past this the check degrades to this instance's replay cache, as when the store is down.
+    /// </summary>
+    public static readonly TimeSpan ReplayCheckTimeout = TimeSpan.FromMilliseconds(500);
+
     private readonly HookAuthTenantRegistry _tenants;
     private readonly JwksCache _jwks;
     private readonly IJtiReplayStore _replay;
@@ -154,7 +161,12 @@ internal sealed class EpicTokenValidator
         try
         {
             var expires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
-            firstUse = await _replay.TryRegisterAsync(tenant.Id, jti, expires, cancellationToken).ConfigureAwait(false);
+            // Npgsql does not always honour cancellation while it connects, so the wait itself is bounded; a
+            // registration that completes later is observed and dropped.
+            var registration = _replay.TryRegisterAsync(tenant.Id, jti, expires, cancellationToken);
+            _ = registration.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            firstUse = await registration.WaitAsync(ReplayCheckTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
         {

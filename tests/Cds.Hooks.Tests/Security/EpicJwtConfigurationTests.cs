@@ -125,4 +125,47 @@ public sealed class ReplayStoreUnavailableTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.CallAsync(signed)).StatusCode);
         Assert.Equal(["replay"], host.Logs.RefusalReasons);
     }
+
+    [Fact]
+    public async Task A_replay_store_that_accepts_connections_but_never_answers_degrades_within_the_check_timeout()
+    {
+        // A "black hole" server: TCP accepted, not a byte answered (a partition, a hung server). Npgsql's own
+        // connect timeout (15 s by default) would eat any hook deadline.
+        using var blackHole = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        blackHole.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+            {
+                accepted.Add(await blackHole.AcceptSocketAsync());
+            }
+        });
+        var port = ((System.Net.IPEndPoint)blackHole.LocalEndpoint).Port;
+        await using var org = await JwksHost.StartAsync();
+        using var key = TestKey.Create("ES384");
+        var issuer = org.Url("/fhir/");
+        var jku = org.Publish("/jwks", TestKey.Jwks(key));
+        await using var host = await HookAuthTestHost.StartAsync(new HookAuthSettings("hookauth_blackhole")
+            .Set("ConnectionStrings:Postgres", $"Host=127.0.0.1;Port={port};Username=cds;Password=cds;Database=cds")
+            .Tenant("t", [issuer], [jku]).Build());
+        var signed = new HookToken { Alg = "ES384", Kid = key.Kid, Jku = jku, Iss = issuer, Sub = HookAuthSettings.ClientId, Aud = HookAuthSettings.Audience }
+            .SignWith(key);
+
+        await host.CallAsync(new HookToken { Alg = "ES384", Kid = key.Kid, Jku = jku, Iss = issuer, Sub = HookAuthSettings.ClientId, Aud = HookAuthSettings.Audience }
+            .SignWith(key)); // first call: JWKS download and JIT
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var first = await host.CallAsync(signed);
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.True(clock.Elapsed < Cds.Hooks.Security.EpicTokenValidator.ReplayCheckTimeout * 4, $"the hung store held the call {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.CallAsync(signed)).StatusCode);
+        Assert.NotEmpty(accepted);
+        blackHole.Stop();
+        foreach (var socket in accepted)
+        {
+            socket.Dispose();
+        }
+    }
 }
