@@ -16,6 +16,11 @@ public sealed class EventStoreSettings
     public string Schema { get; set; } = "cds";
     /// <summary>Create/update tables at start-up (development, tests). Production applies the schema with `schema apply`.</summary>
     public bool AutoApplySchema { get; set; } = true;
+    /// <summary>
+    /// How often the async daemon (outbox relay, statistics) looks for new events when idle; half of it under load.
+    /// Marten's default (1 s idle) would delay every note by up to a second; a poll is one cheap query.
+    /// </summary>
+    public TimeSpan DaemonPollingTime { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 public static class EventStoreSetup
@@ -71,6 +76,8 @@ public static class EventStoreSetup
         options.Projections.Add<LateResultProjection>(ProjectionLifecycle.Inline);
         // Async: built by the daemon of the write-back host (hot/cold), behind the hook's path.
         options.Projections.Add<ServiceStatisticsProjection>(ProjectionLifecycle.Async);
+        options.Projections.SlowPollingTime = settings.DaemonPollingTime;
+        options.Projections.FastPollingTime = settings.DaemonPollingTime / 2;
         options.Projections.Errors.SkipApplyErrors = false;
         options.Projections.Errors.SkipUnknownEvents = false;
         options.Schema.For<HookTimeline>().Index(x => x.PatientId);

@@ -67,6 +67,16 @@ public sealed class B4EndToEndScenario : IScenario
             return HttpPosts * post + HttpGets * get + BusHops * hop + Inserts * insert;
         }
 
+        // A fresh hooks service answers its first hooks without cards while it warms up (JIT, first bus request,
+        // first appends): send hooks until one comes back with its card, then measure.
+        for (var i = 0; i < 20; i++)
+        {
+            if ((await rig.SendForCardsAsync(rig.HooksTracedUrl, rig.Prepare(1)[0], ct)).Count > 0)
+            {
+                break;
+            }
+        }
+
         var iterations = context.Smoke ? 2 : 10;
         var (ours, sums) = await Interleave.RunAsync(iterations, Ours, RawSum);
         result.Comparisons.Add(Comparison.From(Id, "p50 end-to-end latency (sequential round trips)", "ms",
