@@ -108,7 +108,7 @@ public sealed class Rig : IAsyncDisposable
                 ["Ops__DashboardUser"] = OpsUser,
                 ["Ops__DashboardPassword"] = OpsPassword,
                 ["RabbitMq__Management"] = Infra.Endpoints.RabbitMqManagement.ToString(),
-            }, "serve");
+            }, ["serve"]);
         }
         await Task.WhenAll(WriteBack.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),
             Hooks.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),

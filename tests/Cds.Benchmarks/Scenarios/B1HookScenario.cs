@@ -64,7 +64,7 @@ public sealed class B1HookScenario : IScenario
         var peak = rig.HooksTraced.PeakRssMb();
         result.Observations.Add(new Observation(Id, "peak RSS of the hooks service under B1's load",
             peak is { } mb ? $"{mb:0} MB" : "not available (no /proc)", "≤ 250 MB", peak is { } p ? p <= 250 : null,
-            peak is > 250 ? "server GC with 2 heaps on 2 cores; DOTNET_GCHeapHardLimit or workstation GC lowers it" : null));
+            peak is > 250 ? "server GC with 2 heaps on 2 cores, plus Roslyn loaded by Marten's runtime code generation; pre-generated Marten code and DOTNET_GCHeapHardLimit are the levers" : null));
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"request: order-select with full prefetch and draftOrders, {rig.RequestBytes / 1024.0:0.0} KiB; {load.ZeroCardAnswers} answers had no card (deadline passed or enrichment failed)."));
         result.Notes.Add("each service runs in its own process (server GC); the Epic sandbox and the load driver share this process; JWTs are signed before each timed window.");

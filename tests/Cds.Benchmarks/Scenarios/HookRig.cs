@@ -28,12 +28,12 @@ public sealed class HookRig : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     public IsolatedInfrastructure Infra { get; private set; } = null!;
     public EpicSandboxServer Sandbox { get; private set; } = null!;
-    public ChildProcess Enrichment { get; private set; } = null!;
-    public ChildProcess? Enrichment2 { get; private set; }
-    public ChildProcess HooksTraced { get; private set; } = null!;
-    public ChildProcess HooksUntraced { get; private set; } = null!;
-    public ChildProcess Inline { get; private set; } = null!;
-    public ChildProcess? WriteBack { get; private set; }
+    public ServiceProcess Enrichment { get; private set; } = null!;
+    public ServiceProcess? Enrichment2 { get; private set; }
+    public ServiceProcess HooksTraced { get; private set; } = null!;
+    public ServiceProcess HooksUntraced { get; private set; } = null!;
+    public ServiceProcess Inline { get; private set; } = null!;
+    public ServiceProcess? WriteBack { get; private set; }
     /// <summary>A bare local Kestrel app: OTLP sink for the traced hooks service, and B4's raw GET/POST target.</summary>
     public OtlpSink Sink { get; private set; } = null!;
     public Uri HooksTracedUrl { get; private set; } = null!;
@@ -144,7 +144,7 @@ public sealed class HookRig : IAsyncDisposable
         // The enrichment service creates its queue on start; the hooks services must not publish before it exists.
         await Enrichment.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment), "health/live"), TimeSpan.FromSeconds(90), ct);
 
-        var tracedPort = ChildProcess.FreePort();
+        var tracedPort = ServiceProcess.FreePort();
         HooksTracedUrl = new Uri($"http://127.0.0.1:{tracedPort}/");
         HooksTraced = Start("hooks-traced", hooksDll, tracedPort, new()
         {
@@ -153,10 +153,10 @@ public sealed class HookRig : IAsyncDisposable
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
         });
-        var untracedPort = ChildProcess.FreePort();
+        var untracedPort = ServiceProcess.FreePort();
         HooksUntracedUrl = new Uri($"http://127.0.0.1:{untracedPort}/");
         HooksUntraced = Start("hooks-untraced", hooksDll, untracedPort, new() { ["OTEL_TRACES_SAMPLER"] = "always_off" });
-        var inlinePort = ChildProcess.FreePort();
+        var inlinePort = ServiceProcess.FreePort();
         InlineUrl = new Uri($"http://127.0.0.1:{inlinePort}/");
         Inline = Start("inline", Path.Combine(_binDir, "Cds.Benchmarks.dll"), inlinePort, [], [InlineHookServer.Flag]);
         await Task.WhenAll(
@@ -175,12 +175,12 @@ public sealed class HookRig : IAsyncDisposable
 
     private EpicHookDriver _driver = null!;
 
-    private Uri EnrichmentUrl(ChildProcess p) => _enrichmentUrls[p];
-    private readonly Dictionary<ChildProcess, Uri> _enrichmentUrls = [];
+    private Uri EnrichmentUrl(ServiceProcess p) => _enrichmentUrls[p];
+    private readonly Dictionary<ServiceProcess, Uri> _enrichmentUrls = [];
 
-    private ChildProcess StartEnrichment(string dll, string name)
+    private ServiceProcess StartEnrichment(string dll, string name)
     {
-        var port = ChildProcess.FreePort();
+        var port = ServiceProcess.FreePort();
         var p = Start(name, dll, port, []);
         _enrichmentUrls[p] = new Uri($"http://127.0.0.1:{port}/");
         return p;
@@ -204,7 +204,7 @@ public sealed class HookRig : IAsyncDisposable
         {
             return;
         }
-        var port = ChildProcess.FreePort();
+        var port = ServiceProcess.FreePort();
         WriteBack = Start("writeback", ServiceDll(context.RepoRoot, "Cds.WriteBack"), port, []);
         await WriteBack.WaitReadyAsync(new Uri($"http://127.0.0.1:{port}/health/live"), TimeSpan.FromSeconds(90), ct);
     }
@@ -219,14 +219,14 @@ public sealed class HookRig : IAsyncDisposable
         }
     }
 
-    private ChildProcess Start(string name, string dll, int port, Dictionary<string, string> extra, string[]? args = null)
+    private ServiceProcess Start(string name, string dll, int port, Dictionary<string, string> extra, string[]? args = null)
     {
         var env = new Dictionary<string, string>(_serviceEnvironment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
         foreach (var (k, v) in extra)
         {
             env[k] = v;
         }
-        var child = ChildProcess.Start(name, dll, args ?? [], env);
+        var child = ServiceProcess.Start(name, dll, port, env, args, keepAllOutput: false);
         _owned.Add(child);
         return child;
     }
@@ -324,7 +324,7 @@ public sealed class OtlpSink : IAsyncDisposable
     public static async Task<OtlpSink> StartAsync()
     {
         var sink = new OtlpSink();
-        var port = ChildProcess.FreePort();
+        var port = ServiceProcess.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

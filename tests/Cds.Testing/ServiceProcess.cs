@@ -1,31 +1,39 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Cds.Reliability;
+namespace Cds.Testing;
 
 /// <summary>
-/// A service in its own process (<c>dotnet X.dll</c>). Its whole console output is kept (the security scenario scans it
-/// for secrets) and written to <c>artifacts/reliability/{name}.log</c>. <see cref="KillHard"/> is a real SIGKILL.
+/// A service in its own process (<c>dotnet X.dll</c>) on a loopback port, for the benchmark and reliability runners:
+/// its memory and GC are its own, and <see cref="KillHard"/> is a real SIGKILL. Console output is kept whole (the
+/// security scenario scans it for secrets) or, for long benchmark runs, only its last lines.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private const int TailLines = 20;
     private readonly Process _process;
+    private readonly bool _keepAll;
     private readonly StringBuilder _output = new();
+    private readonly Queue<string> _tail = new();
 
-    private ServiceProcess(Process process, string name, Uri url)
+    private ServiceProcess(Process process, string name, Uri url, bool keepAll)
     {
         _process = process;
         Name = name;
         Url = url;
+        _keepAll = keepAll;
     }
 
     public string Name { get; }
     public Uri Url { get; }
+    public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public static ServiceProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static ServiceProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment,
+        IEnumerable<string>? args = null, bool keepAllOutput = true)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -35,7 +43,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
-        foreach (var a in args)
+        foreach (var a in args ?? [])
         {
             info.ArgumentList.Add(a);
         }
@@ -45,7 +53,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ServiceProcess(process, name, new Uri($"http://127.0.0.1:{port}/"));
+        var child = new ServiceProcess(process, name, new Uri($"http://127.0.0.1:{port}/"), keepAllOutput);
         process.OutputDataReceived += (_, e) => child.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
         if (!process.Start())
@@ -59,38 +67,54 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private void Keep(string? line)
     {
-        if (line is not null)
+        if (line is null)
         {
-            lock (_output)
+            return;
+        }
+        lock (_output)
+        {
+            if (_keepAll)
             {
                 _output.AppendLine(line);
+                return;
+            }
+            _tail.Enqueue(line.Length > 400 ? line[..400] : line);
+            while (_tail.Count > TailLines)
+            {
+                _tail.Dequeue();
             }
         }
     }
 
+    /// <summary>Everything the process printed (or its last lines, when started without keeping all output).</summary>
     public string Output()
     {
         lock (_output)
         {
-            return _output.ToString();
+            return _keepAll ? _output.ToString() : string.Join("\n", _tail);
         }
     }
 
     public string Tail(int lines = 15) => string.Join("\n", Output().Split('\n').TakeLast(lines));
 
-    public async Task WaitReadyAsync(string path, TimeSpan timeout, CancellationToken ct = default)
+    public Task WaitReadyAsync(string path, TimeSpan timeout, CancellationToken ct = default) =>
+        WaitReadyAsync(new Uri(Url, path), timeout, ct);
+
+    /// <summary>Polls <paramref name="url"/> until it answers 2xx; fails with the process's last output when it exits or times out.</summary>
+    public async Task WaitReadyAsync(Uri url, TimeSpan timeout, CancellationToken ct = default)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until)
         {
+            ct.ThrowIfCancellationRequested();
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Tail()}");
             }
             try
             {
-                using var response = await http.GetAsync(new Uri(Url, path), ct);
+                using var response = await http.GetAsync(url, ct);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -123,6 +147,24 @@ public sealed class ServiceProcess : IAsyncDisposable
         File.WriteAllText(Path.Combine(directory, Name + ".log"), Output());
     }
 
+    /// <summary>Peak resident set size (VmHWM) in MB, from /proc; null where /proc is not available.</summary>
+    public double? PeakRssMb() => ProcStatus("VmHWM:");
+
+    public double? RssMb() => ProcStatus("VmRSS:");
+
+    private double? ProcStatus(string key)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -136,7 +178,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             KillHard();
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
         }
         _process.Dispose();
