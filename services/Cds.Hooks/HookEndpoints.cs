@@ -87,22 +87,8 @@ public static class HookEndpoints
         var gate = new AnswerGate();
         // The pipeline runs on the application's clock, not the request's: if the hard deadline below answers Epic
         // first, the pipeline still records the hook and its (abandoned) answer.
-        var run = pipeline.RunAsync(new HookInvocation
-        {
-            Gate = gate,
-            Tenant = tenant,
-            Service = service,
-            HookInstance = request.HookInstance,
-            PatientId = request.ContextData.PatientId,
-            EncounterId = request.ContextData.EncounterId,
-            UserId = request.ContextData.UserId,
-            Context = context,
-            DraftMedications = request.ContextData.DraftOrders?.Medications ?? [],
-            PrefetchKeys = [.. request.Prefetch.Keys],
-            Prefetch = resolved,
-            Epic = request.Extension?.ToEvent(),
-            Stripped = read.Stripped.IsStripped,
-        }, started, lifetime.ApplicationStopping);
+        var run = pipeline.RunAsync(HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped, gate),
+            started, lifetime.ApplicationStopping);
 
         // Hard deadline: whatever is still pending (a slow or unreachable store, a cold connection), Epic gets an
         // answer by the deadline — without cards, unless the pipeline has already committed to its answer.

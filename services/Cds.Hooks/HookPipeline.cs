@@ -26,6 +26,41 @@ public sealed record HookInvocation
     public bool Stripped { get; init; }
     /// <summary>Decides, once, whether this answer is shown (the pipeline commits) or given up at the deadline (the endpoint abandons).</summary>
     public AnswerGate Gate { get; init; } = new();
+
+    /// <summary>A validated request as the pipeline runs it: ids, context and draft medications — no token, no names.</summary>
+    public static HookInvocation From(Requests.HookRequest request, string tenant, CdsService service, PatientContext? context,
+        PrefetchResolved? prefetch, bool stripped, AnswerGate gate) => new()
+    {
+        Gate = gate,
+        Tenant = tenant,
+        Service = service,
+        HookInstance = request.HookInstance,
+        PatientId = request.ContextData.PatientId,
+        EncounterId = request.ContextData.EncounterId,
+        UserId = request.ContextData.UserId,
+        Context = context,
+        DraftMedications = request.ContextData.DraftOrders?.Medications ?? [],
+        PrefetchKeys = [.. request.Prefetch.Keys],
+        Prefetch = prefetch,
+        Epic = request.Extension?.ToEvent(),
+        Stripped = stripped,
+    };
+
+    /// <summary>The bus message asking enrichment to evaluate this hook.</summary>
+    public EvaluateHook ToEvaluateHook(DateTimeOffset receivedAt, TimeSpan deadline) => new()
+    {
+        Tenant = Tenant,
+        HookInstance = HookInstance,
+        Hook = Service.Hook,
+        ServiceId = Service.Id,
+        PatientId = PatientId,
+        EncounterId = EncounterId,
+        UserId = UserId,
+        Context = Context,
+        DraftMedications = DraftMedications,
+        RequestedAt = receivedAt,
+        Deadline = receivedAt + deadline,
+    };
 }
 
 /// <summary>
@@ -79,20 +114,7 @@ public sealed class HookPipeline(
             return replay;
         }
 
-        var request = new EvaluateHook
-        {
-            Tenant = hook.Tenant,
-            HookInstance = hook.HookInstance,
-            Hook = hook.Service.Hook,
-            ServiceId = serviceId,
-            PatientId = hook.PatientId,
-            EncounterId = hook.EncounterId,
-            UserId = hook.UserId,
-            Context = hook.Context,
-            DraftMedications = hook.DraftMedications,
-            RequestedAt = receivedAt,
-            Deadline = receivedAt + deadline,
-        };
+        var request = hook.ToEvaluateHook(receivedAt, deadline);
 
         IReadOnlyList<Card> cards = [];
         var source = CardSources.Live;
@@ -210,10 +232,11 @@ public sealed class HookPipeline(
         _ = task.ContinueWith(t =>
         {
             sendCts.Dispose();
-            if (t.Exception?.GetBaseException() is { } error && error is not RequestTimeoutException)
+            if (t.IsCanceled || t.Exception?.GetBaseException() is { } error && error is not RequestTimeoutException)
             {
                 // Not sent (broker unreachable for the whole bound) or faulted: no late result for this hook.
-                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, error.GetType().Name);
+                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance,
+                    t.IsCanceled ? "not sent within Hooks:EvaluationSendTimeout" : t.Exception!.GetBaseException().GetType().Name);
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;

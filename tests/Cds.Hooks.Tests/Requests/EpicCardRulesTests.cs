@@ -50,7 +50,11 @@ public sealed class EpicCardRulesTests
         var context = JsonNode.Parse(SharedExamples.Read("cds-hooks/examples/epic-order-context-draftOrders-with-medication-entries.json"))!["context"]!.DeepClone();
         var request = SharedExamples.ReadRequest(SharedExamples.Envelope(HookNames.OrderSign, context), HookNames.OrderSign).Request!;
         var at = DateTimeOffset.Parse("2026-11-28T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        var message = request.ToEvaluateHook("tenant-a", "order-sign-meds", at, at.AddMilliseconds(800));
+        var service = Cds.Hooks.HookServices.OrderSignService.Definition;
+        var message = HookInvocation.From(request, "tenant-a", service, context: null, prefetch: null, stripped: false, new AnswerGate())
+            .ToEvaluateHook(at, TimeSpan.FromMilliseconds(800));
+        Assert.Equal("cds-order-sign", message.ServiceId);
+        Assert.Equal(at.AddMilliseconds(800), message.Deadline);
         Assert.Equal(SharedExamples.HookInstance, message.HookInstance);
         Assert.Equal(HookNames.OrderSign, message.Hook);
         Assert.Equal("eXoGxqgBaJuNkuahMYmiDhg3", message.PatientId);
