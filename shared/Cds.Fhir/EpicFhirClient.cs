@@ -171,6 +171,19 @@ public sealed partial class EpicFhirClient
     }
 
     /// <summary>The tenant's CapabilityStatement (<c>GET metadata</c>), not cached here; searches use a cached copy.</summary>
+    /// <summary>
+    /// Before the first hook: fetches and caches what every search consults (the tenant's CapabilityStatement, a large
+    /// resource whose first parse also JIT-compiles Firely's deserializer), so a fresh instance's first evaluations do
+    /// not spend their deadline on it. A tenant configured without it does nothing here.
+    /// </summary>
+    public async Tasks.Task WarmUpAsync(CancellationToken ct = default)
+    {
+        if (_tenants.Get(Tenant).Search.UseCapabilityStatement)
+        {
+            await _capabilities.GetAsync(this, ct).ConfigureAwait(false);
+        }
+    }
+
     public async Task<CapabilityStatement> GetCapabilityStatementAsync(CancellationToken ct = default)
     {
         var result = await CallAsync(new FhirCallScope("CapabilityStatement", FhirInteraction.Capabilities),

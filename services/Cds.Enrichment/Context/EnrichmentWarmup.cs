@@ -1,17 +1,18 @@
 using Cds.Contracts;
 using Cds.Enrichment.Rules;
+using Cds.Fhir;
 using Cds.Fhir.Auth;
 using Cds.Fhir.Configuration;
 
 namespace Cds.Enrichment.Context;
 
 /// <summary>
-/// Before the first hook: runs the rules once (JIT) and obtains each tenant's backend token (discovery + token
-/// request), so the first evaluations of a fresh instance do not spend the hook's deadline on them. Failures are
+/// Before the first hook: runs the rules once (JIT), obtains each tenant's backend token (discovery + token
+/// request) and its CapabilityStatement (which every search consults), so the first evaluations of a fresh instance do not spend the hook's deadline on them. Failures are
 /// logged, not fatal: `tenants check` and readiness say what is wrong.
 /// </summary>
-internal sealed class EnrichmentWarmup(RuleSet rules, FhirTenantRegistry tenants, BackendTokenProvider tokens, TimeProvider time,
-    ILogger<EnrichmentWarmup> log) : BackgroundService
+internal sealed class EnrichmentWarmup(RuleSet rules, FhirTenantRegistry tenants, BackendTokenProvider tokens, IEpicFhirClientFactory fhir,
+    TimeProvider time, ILogger<EnrichmentWarmup> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +32,7 @@ internal sealed class EnrichmentWarmup(RuleSet rules, FhirTenantRegistry tenants
             try
             {
                 await tokens.GetTokenAsync(tenant, stoppingToken);
+                await fhir.ForTenant(tenant).WarmUpAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
