@@ -3,11 +3,12 @@
 #   N passed, N failed[, N skipped]
 # counted from the TRX results. Exit code: non-zero when anything failed or did not build.
 #
-#   bash infra/test.sh                   # everything: the xunit suites, then the quick reliability scenarios
-#   bash infra/test.sh --filter Name~Jwt # extra arguments go to `dotnet test` (and skip the reliability scenarios)
+#   bash infra/test.sh                   # everything: the xunit suites, reliability (quick), benchmarks (smoke)
+#   bash infra/test.sh --filter Name~Jwt # extra arguments go to `dotnet test` (and skip the two programs)
 #
-# The quick reliability scenarios (tests/Cds.Reliability --quick: bad input, security, Epic faults, kill -9; each
-# scenario counts as one test) run after the suites; CDS_SKIP_RELIABILITY=1 leaves them out.
+# After the suites: the quick reliability scenarios (tests/Cds.Reliability --quick: bad input, security, Epic faults,
+# kill -9) and the benchmarks' smoke mode (all six, loose floors only); each scenario counts as one test.
+# CDS_SKIP_RELIABILITY=1 / CDS_SKIP_BENCHMARKS=1 leave them out.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -52,23 +53,32 @@ if ((status != 0 && failed == 0)); then
   failed=1
 fi
 
+# A console program that ends with "N passed, N failed": its counts join the total; a run without them counts as a failure.
+run_program() {
+  local name=$1 log="$results/$1.log"; shift
+  echo "[test] $name (output in $log)" >&2
+  local rstatus=0 line
+  dotnet run -c Release --no-build --project "$@" 2>&1 | tee "$log" >&2 || rstatus=$?
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
+  if [[ -z $line ]]; then
+    echo "[test] $name ended without its counts (exit $rstatus)" >&2
+    failed=$((failed + 1))
+    return
+  fi
+  passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
+  if ((rstatus != 0)) && [[ $line == *" 0 failed"* ]]; then
+    echo "[test] $name exited with $rstatus" >&2
+    failed=$((failed + 1))
+  fi
+}
+
 if (($# == 0)) && [[ ${CDS_SKIP_RELIABILITY:-0} != 1 ]]; then
-  echo "[test] reliability scenarios (--quick; output in $results/reliability.log)" >&2
-  rstatus=0
-  dotnet run -c Release --no-build --project tests/Cds.Reliability -- --quick --no-docs 2>&1 \
-    | tee "$results/reliability.log" >&2 || rstatus=$?
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/reliability.log" | tail -1 || true)
-  if [[ -n $line ]]; then
-    passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")))
-    failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
-  else
-    echo "[test] the reliability runner ended without its counts (exit $rstatus)" >&2
-    failed=$((failed + 1))
-  fi
-  if ((rstatus != 0)) && [[ -n $line ]] && [[ $line == *" 0 failed"* ]]; then
-    echo "[test] the reliability runner exited with $rstatus" >&2
-    failed=$((failed + 1))
-  fi
+  run_program reliability tests/Cds.Reliability -- --quick --no-docs
+fi
+if (($# == 0)) && [[ ${CDS_SKIP_BENCHMARKS:-0} != 1 ]]; then
+  # Loose floors only ("broken", not "slow"): never an absolute threshold. Results in tests/Cds.Benchmarks/results/smoke-latest.md.
+  run_program benchmarks-smoke tests/Cds.Benchmarks -- --smoke
 fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 ((failed == 0))

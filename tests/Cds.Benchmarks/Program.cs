@@ -129,6 +129,9 @@ public static class BenchProgram
             Console.Error.WriteLine($"[bench] FAIL {f}");
         }
         Console.Error.WriteLine($"[bench] results in {dir}/{stem}.md ({Stopwatch.GetElapsedTime(started).TotalSeconds:0} s)");
+        // One line a test runner can add up: a scenario passes when it ran and no ratio is beyond its loose floor.
+        var failedScenarios = results.Count(r => r.Error is not null || r.Comparisons.Any(c => c.BelowFloor));
+        Console.WriteLine($"{results.Count - failedScenarios} passed, {failedScenarios} failed");
         return failures.Count == 0 ? 0 : 1;
     }
 
