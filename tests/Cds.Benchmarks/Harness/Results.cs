@@ -60,7 +60,8 @@ public sealed record Comparison
         || (Floor is { } f && (Better == Better.Higher ? Ratio.Median < f : Ratio.Median > f));
 
     public static Comparison From(string scenario, string metric, string unit, string ours, string baseline,
-        IReadOnlyList<double> oursValues, IReadOnlyList<double> baselineValues, Better better, double? goal, string? limit = null)
+        IReadOnlyList<double> oursValues, IReadOnlyList<double> baselineValues, Better better, double? goal, string? limit = null,
+        double? floor = null)
     {
         var ratios = oursValues.Zip(baselineValues, (o, b) => b == 0 ? double.NaN : o / b).ToList();
         return new Comparison
@@ -75,7 +76,7 @@ public sealed record Comparison
             Ratio = Summary.Of(ratios),
             Better = better,
             Goal = goal,
-            Floor = goal is null ? null : better == Better.Higher ? 0.05 : 20,
+            Floor = goal is null ? null : floor ?? (better == Better.Higher ? 0.05 : 20),
             Limit = limit,
         };
     }

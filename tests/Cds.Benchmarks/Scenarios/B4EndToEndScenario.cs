@@ -77,12 +77,15 @@ public sealed class B4EndToEndScenario : IScenario
             }
         }
 
-        var iterations = context.Smoke ? 2 : 10;
+        var iterations = context.Smoke ? 3 : 10;
         var (ours, sums) = await Interleave.RunAsync(iterations, Ours, RawSum);
         result.Comparisons.Add(Comparison.From(Id, "p50 end-to-end latency (sequential round trips)", "ms",
             "platform", $"raw sum ({HttpPosts} POST + {HttpGets} GET + {BusHops} publish→consume + {Inserts} INSERT)",
             ours, sums, Better.Lower, 1.5,
-            "the relay is a Marten async-daemon subscription: it polls for new events, so the write-back starts up to one polling interval after the feedback is stored; the hook itself also waits for the enrichment round trip"));
+            "the relay is a Marten async-daemon subscription: it polls for new events, so the write-back starts up to one polling interval after the feedback is stored; the hook itself also waits for the enrichment round trip",
+            // The raw sum is a few milliseconds: one polling interval alone moves the ratio by 5-10x, so "broken"
+            // (the loose floor) starts at 100x here; a write-back that never completes is an error anyway.
+            floor: 100));
         result.Notes.Add("completion = WriteBackSucceeded on the hook's stream (polled every 10 ms), i.e. the DocumentReference was created in the sandbox.");
     }
 
