@@ -273,7 +273,17 @@ public sealed class HookPipeline(
     {
         try
         {
-            await HookStreams.AppendAsync(session, hook.HookInstance, ct, answer);
+            if (answer.Source == CardSources.Live)
+            {
+                // A live answer follows the enrichment's own append (committed before it responded), and feedback
+                // cannot come before the cards it is about: nobody else writes this stream now, so the hot path
+                // skips the stream lock's extra round trip. Any other answer may race a late enrichment result.
+                session.Events.Append(hook.HookInstance, answer);
+            }
+            else
+            {
+                await HookStreams.AppendAsync(session, hook.HookInstance, ct, answer);
+            }
             await session.SaveChangesAsync(ct);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
