@@ -45,7 +45,7 @@ public static class BenchProgram
             }
         }
 
-        var root = RepoRoot();
+        var root = Cds.Testing.RepoSources.Root;
         var context = new BenchContext(smoke, root);
         IScenario[] all = [new B1HookScenario(), new B2BusScenario(), new B3StoreScenario(), new B4EndToEndScenario(), new B5FhirParseScenario(), new B6TracingScenario()];
         var selected = all.Where(s => only is null || only.Contains(s.Id)).ToList();
@@ -136,21 +136,6 @@ public static class BenchProgram
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
-
-    private static string RepoRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "Cds.sln")))
-                {
-                    return d.FullName;
-                }
-            }
-        }
-        return Environment.CurrentDirectory;
-    }
 }
 
 public sealed class SkipScenarioException(string reason) : Exception(reason);

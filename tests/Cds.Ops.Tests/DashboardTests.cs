@@ -237,22 +237,10 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Seed.AppendHookAsync(fixture.Store, "sandbox", fresh, DateTimeOffset.UtcNow, 250, withFeedback: false);
         await page.Locator("#recent-hooks").GetByText(fresh).WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
-        var file = Path.Combine(RepoRoot(), "artifacts", "screenshots", "dashboard.png");
+        var file = Path.Combine(Cds.Testing.RepoSources.Root, "artifacts", "screenshots", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
         Assert.True(new FileInfo(file).Length > 10_000);
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cds.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Cds.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

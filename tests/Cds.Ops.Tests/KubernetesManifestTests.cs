@@ -1,3 +1,4 @@
+using Cds.Testing;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -10,10 +11,10 @@ namespace Cds.Ops.Tests;
 /// </summary>
 public sealed partial class KubernetesManifestTests
 {
-    private static readonly string Root = DashboardTests.RepoRoot();
+    private static readonly string Root = RepoSources.Root;
     private static readonly string K8s = Path.Combine(Root, "infra", "k8s");
     private static readonly Lazy<List<YamlMappingNode>> Documents = new(LoadAll);
-    private static readonly Lazy<string> Code = new(SourceText);
+    private static readonly Lazy<string> Code = new(RepoSources.SourceText);
 
     private static IEnumerable<YamlMappingNode> OfKind(string kind) => Documents.Value.Where(d => Str(d, "kind") == kind);
 
@@ -48,7 +49,7 @@ public sealed partial class KubernetesManifestTests
 
             var container = Container(d);
             var port = int.Parse(Str((YamlMappingNode)Seq(container, "ports").Single(), "containerPort"), System.Globalization.CultureInfo.InvariantCulture);
-            Assert.Equal(LaunchPort(project), port);
+            Assert.Equal(RepoSources.LaunchPort(project), port);
             var urls = Env(container)["ASPNETCORE_URLS"];
             Assert.Equal(port, new Uri(urls.Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port);
             Assert.Equal("Production", Env(container)["ASPNETCORE_ENVIRONMENT"]);
@@ -128,7 +129,7 @@ public sealed partial class KubernetesManifestTests
         Assert.NotEmpty(keys);
         foreach (var (where, key) in keys.Distinct())
         {
-            Assert.True(IsReadByCode(key, Code.Value), $"{where}: setting {key} is given to a pod but no code reads it");
+            Assert.True(RepoSources.IsReadByCode(key, Code.Value), $"{where}: setting {key} is given to a pod but no code reads it");
         }
     }
 
@@ -262,18 +263,7 @@ public sealed partial class KubernetesManifestTests
             var cs = configuration.GetConnectionString("Postgres");
             public sealed class OpsSettings { public const string Section = "Ops"; public string? DashboardUser { get; set; } }
             """;
-        Assert.Equal(expected, IsReadByCode(key, code));
-    }
-
-    internal static bool IsReadByCode(string key, string code)
-    {
-        var parts = key.Split("__");
-        if (parts[0] == "ConnectionStrings")
-        {
-            return code.Contains($"GetConnectionString(\"{parts[1]}\")", StringComparison.Ordinal);
-        }
-        return code.Contains($"Section = \"{parts[0]}\"", StringComparison.Ordinal)
-            && (parts.Length == 1 || Regex.IsMatch(code, $@"\bpublic [^\n]*\b{Regex.Escape(parts[^1])}\s*\{{\s*get;"));
+        Assert.Equal(expected, RepoSources.IsReadByCode(key, code));
     }
 
     private static IEnumerable<string> Leaves(JsonElement e, string path) => e.ValueKind switch
@@ -282,19 +272,6 @@ public sealed partial class KubernetesManifestTests
         JsonValueKind.Array => e.EnumerateArray().SelectMany((x, i) => Leaves(x, $"{path}:{i}")),
         _ => [path],
     };
-
-    private static string SourceText() => string.Join('\n',
-        new[] { "services", "shared" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), "*.cs", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(File.ReadAllText));
-
-    private static int LaunchPort(string project)
-    {
-        var file = Path.Combine(Path.GetDirectoryName(Path.Combine(Root, project))!, "Properties", "launchSettings.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(file));
-        var url = doc.RootElement.GetProperty("profiles").EnumerateObject().First().Value.GetProperty("applicationUrl").GetString()!;
-        return new Uri(url.Split(';')[0]).Port;
-    }
 
     private static int Replicas(YamlMappingNode deployment) =>
         int.Parse(Str(Map(deployment, "spec"), "replicas"), System.Globalization.CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using Cds.Testing;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
@@ -47,14 +48,14 @@ public sealed partial class TopologyTests
             var port = new Uri(urls.Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
             var published = ((YamlSequenceNode)service["ports"]).Select(p => p.ToString()).ToList();
             Assert.Contains($"{port}:{port}", published);
-            Assert.Equal(port, LaunchPort(ProjectOf(service)));
+            Assert.Equal(port, RepoSources.LaunchPort(ProjectOf(service)));
         }
     }
 
     [Fact]
     public void Every_setting_named_in_compose_and_tye_is_read_by_the_code()
     {
-        var code = SourceText();
+        var code = RepoSources.SourceText();
         var settings = ComposeServices()
             .Where(s => !Infrastructure.Contains(s.Key) && s.Value.Children.ContainsKey("environment"))
             .SelectMany(s => Environment(s.Value).Keys)
@@ -66,7 +67,7 @@ public sealed partial class TopologyTests
         Assert.NotEmpty(settings);
         foreach (var key in settings)
         {
-            Assert.True(IsReadByCode(key, code), $"setting {key} is named in compose/tye but no code reads it");
+            Assert.True(RepoSources.IsReadByCode(key, code), $"setting {key} is named in compose/tye but no code reads it");
         }
     }
 
@@ -90,34 +91,8 @@ public sealed partial class TopologyTests
         }
     }
 
-    /// <summary>A key like <c>ConnectionStrings__Postgres</c> or <c>Hooks__Deadline</c> must be read somewhere.</summary>
-    internal static bool IsReadByCode(string key, string code)
-    {
-        var parts = key.Split("__");
-        if (parts[0] == "ConnectionStrings")
-        {
-            return code.Contains($"GetConnectionString(\"{parts[1]}\")", StringComparison.Ordinal);
-        }
-        // Options classes declare `const string Section = "X"` and a property per key.
-        return code.Contains($"Section = \"{parts[0]}\"", StringComparison.Ordinal)
-            && (parts.Length == 1 || Regex.IsMatch(code, $@"\bpublic [^\n]*\b{Regex.Escape(parts[^1])}\s*\{{\s*get;"));
-    }
-
-    private static string SourceText() => string.Join('\n',
-        new[] { "services", "shared" }.SelectMany(d => Directory.EnumerateFiles(RepoPaths.Combine(d), "*.cs", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(File.ReadAllText));
-
     private static string ProjectOf(YamlMappingNode composeService) =>
         ((YamlMappingNode)((YamlMappingNode)composeService["build"])["args"])["PROJECT"].ToString();
-
-    private static int LaunchPort(string project)
-    {
-        var file = Path.Combine(Path.GetDirectoryName(RepoPaths.Combine(project))!, "Properties", "launchSettings.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(file));
-        var url = doc.RootElement.GetProperty("profiles").EnumerateObject().First().Value.GetProperty("applicationUrl").GetString()!;
-        return new Uri(url.Split(';')[0]).Port;
-    }
 
     private static Dictionary<string, string> Environment(YamlMappingNode service) =>
         ((YamlMappingNode)service["environment"]).Children.ToDictionary(c => c.Key.ToString(), c => c.Value.ToString());
@@ -157,6 +132,6 @@ public sealed class TopologySettingCheckTests
             var cs = configuration.GetConnectionString("Postgres");
             public sealed class HookOptions { public const string Section = "Hooks"; public TimeSpan Deadline { get; set; } }
             """;
-        Assert.Equal(expected, TopologyTests.IsReadByCode(key, code));
+        Assert.Equal(expected, RepoSources.IsReadByCode(key, code));
     }
 }

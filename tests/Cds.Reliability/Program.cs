@@ -9,7 +9,7 @@ var quick = args.Contains("--quick");
 var onlyArg = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var only = onlyArg?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
 var writeDocs = !args.Contains("--no-docs");
-var root = FindRoot();
+var root = Cds.Testing.RepoSources.Root;
 Environment.SetEnvironmentVariable("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
 await EnsureInfrastructureAsync(root);
 
@@ -128,25 +128,6 @@ static void WriteDocs(string root, string table)
         return;
     }
     File.WriteAllText(path, text[..(a + start.Length)] + "\n" + table + text[b..]);
-}
-
-static string FindRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Cds.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "Cds.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-    throw new InvalidOperationException("run from inside the repository (Cds.sln not found)");
 }
 
 static async Task EnsureInfrastructureAsync(string root)
