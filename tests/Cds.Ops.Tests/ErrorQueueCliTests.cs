@@ -97,7 +97,10 @@ public sealed class ErrorQueueCliTests : IAsyncLifetime
         var id = Guid.NewGuid().ToString("N");
         await FailIntoErrorQueueAsync(id);
 
-        var queues = await Cli.EventuallyAsync(Settings, r => r.Output.Contains(ErrorQueue, StringComparison.Ordinal) && Line(r.Output, ErrorQueue).Contains(" 1 ", StringComparison.Ordinal), "queues");
+        // The management API's statistics lag behind the broker: wait until both queues' lines have settled.
+        var queues = await Cli.EventuallyAsync(Settings, r => r.Output.Contains(ErrorQueue, StringComparison.Ordinal)
+            && Line(r.Output, ErrorQueue).Contains(" 1 ", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.IsMatch(r.Output, @"opstest-ops-probe\s+0\s+0\s+1\s"), "queues");
         Assert.Equal(0, queues.ExitCode);
         Assert.Contains("<-- errors", Line(queues.Output, ErrorQueue), StringComparison.Ordinal);
         Assert.Matches(@"opstest-ops-probe\s+0\s+0\s+1\s", queues.Output); // the consumer is attached
