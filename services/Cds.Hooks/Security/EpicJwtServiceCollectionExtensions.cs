@@ -202,12 +202,15 @@ internal sealed partial class HookAuthStartupReport : IHostedService
     private readonly IOptionsMonitor<EpicJwtOptions> _options;
     private readonly ILogger<HookAuthStartupReport> _logger;
     private readonly JwksCache _jwks;
+    private readonly IJtiReplayStore _replay;
 
-    public HookAuthStartupReport(IOptionsMonitor<EpicJwtOptions> options, ILogger<HookAuthStartupReport> logger, JwksCache jwks)
+    public HookAuthStartupReport(IOptionsMonitor<EpicJwtOptions> options, ILogger<HookAuthStartupReport> logger, JwksCache jwks,
+        IJtiReplayStore replay)
     {
         _options = options;
         _logger = logger;
         _jwks = jwks;
+        _replay = replay;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -216,6 +219,19 @@ internal sealed partial class HookAuthStartupReport : IHostedService
         if (o.Enabled)
         {
             LogEnabled(_logger, o.Tenants.Count, string.Join(", ", o.Tenants.Keys));
+            // The jti table is created now, in the background, so a first call only registers its jti within the
+            // replay check's bound (a store that is down here is retried by the first call).
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await _replay.PrepareAsync(CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogWarning("jti replay store not prepared at start-up ({Error}); the first hook tries again", e.GetType().Name);
+                }
+            }, CancellationToken.None);
             // Download the allowlisted JWKS now, in the background, so the first hooks after a deploy do not wait
             // for it inside their deadline. A failure here is only logged; the first hook tries again.
             foreach (var (jku, refresh) in o.Tenants.Values.Where(_ => o.PrefetchJwks)

@@ -9,6 +9,9 @@ public interface IJtiReplayStore
 {
     /// <summary>true when (tenant, jti) was not seen before (it is now recorded until <paramref name="expiresAt"/>); false on a replay.</summary>
     Task<bool> TryRegisterAsync(string tenant, string jti, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>One-time set-up (e.g. the table), done at start-up so the first hooks only register their jti.</summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -65,6 +68,8 @@ internal sealed partial class PostgresJtiReplayStore : IJtiReplayStore, IAsyncDi
         var result = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return result is not null;
     }
+
+    public Task PrepareAsync(CancellationToken cancellationToken) => EnsureSchemaAsync(cancellationToken);
 
     private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {

@@ -97,7 +97,8 @@ public sealed class JwksRefreshTests : IAsyncLifetime
             .Set("HookAuth:PrefetchJwks", "true")
             .Tenant("prefetching", [_issuer + "/prefetch"], [jku]).Build());
 
-        for (var i = 0; i < 50 && _org.RequestsTo(path) == 0; i++)
+        // The download is in the background: wait for it to be done (requested and logged).
+        for (var i = 0; i < 50 && (_org.RequestsTo(path) == 0 || !host.Logs.Entries.Any(e => e.EventId == 4101)); i++)
         {
             await Task.Delay(100);
         }
