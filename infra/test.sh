@@ -73,6 +73,22 @@ run_program() {
   fi
 }
 
+# The failing tests by name (with their message's first line), so the end of the log says what failed.
+list_failures() {
+  local trx
+  for trx in "$results"/*.trx; do
+    [[ -f $trx ]] || continue
+    awk '
+      /<UnitTestResult / && /outcome="Failed"/ {
+        name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name); pending = 1; next
+      }
+      pending && /<Message>/ {
+        msg = $0; sub(/.*<Message>/, "", msg); sub(/<\/Message>.*/, "", msg)
+        printf "[test] FAILED %s: %s\n", name, substr(msg, 1, 300); pending = 0
+      }' "$trx" | sed -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' >&2
+  done
+}
+
 if (($# == 0)) && [[ ${CDS_SKIP_RELIABILITY:-0} != 1 ]]; then
   run_program reliability tests/Cds.Reliability -- --quick --no-docs
 fi
@@ -80,5 +96,6 @@ if (($# == 0)) && [[ ${CDS_SKIP_BENCHMARKS:-0} != 1 ]]; then
   # Loose floors only ("broken", not "slow"): never an absolute threshold. Results in tests/Cds.Benchmarks/results/smoke-latest.md.
   run_program benchmarks-smoke tests/Cds.Benchmarks -- --smoke
 fi
+list_failures
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 ((failed == 0))
