@@ -136,7 +136,7 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Contains("CDS platform", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var basic = fixture.Client("Basic", DashboardFixture.Basic(DashboardFixture.User, DashboardFixture.Password));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         JsonElement state;
         while (true)
         {

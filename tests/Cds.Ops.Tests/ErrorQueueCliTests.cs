@@ -77,13 +77,13 @@ public sealed class ErrorQueueCliTests : IAsyncLifetime
             _state.Failing[id] = true;
         }
         var bus = _host.Services.GetRequiredService<IBus>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         foreach (var id in ids)
         {
             await bus.Publish(new OpsProbe(id), cts.Token);
         }
         await using var connection = await Amqp.ConnectAsync(_infra.RabbitMq);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (await Amqp.CountOrZeroAsync(connection, ErrorQueue) < ids.Length)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the failing probes did not reach {ErrorQueue}");
@@ -124,7 +124,7 @@ public sealed class ErrorQueueCliTests : IAsyncLifetime
         Assert.True(redeliver.ExitCode == 0, redeliver.ToString());
         Assert.Contains($"1 message(s) moved from {ErrorQueue} to {Queue}", redeliver.Output, StringComparison.Ordinal);
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!_state.Processed.Contains(id))
         {
             Assert.True(DateTime.UtcNow < deadline, "the redelivered message was not processed by the consumer");

@@ -30,7 +30,7 @@ internal static class Cli
     /// <summary>Runs the CLI until <paramref name="until"/> holds (the management API's counters lag by a few seconds).</summary>
     public static async Task<Result> EventuallyAsync(IReadOnlyDictionary<string, string?> settings, Func<Result, bool> until, params string[] args)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var result = await RunAsync(settings, args);

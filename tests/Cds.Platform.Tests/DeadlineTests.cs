@@ -27,8 +27,8 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         using (await driver.SendAsync("cds-patient-view", driver.BuildPatientView(SandboxPatients.NoData)))
         {
         }
-        // Epic takes 4 s to answer allergy searches; the prefetch lacks allergies, so the enrichment must read them.
-        var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(4), "AllergyIntolerance");
+        // Epic takes 10 s to answer allergy searches; the prefetch lacks allergies, so the enrichment must read them.
+        var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(10), "AllergyIntolerance");
         try
         {
             var select = driver.BuildOrderSelect(patient, [DraftMedication.Parse("amoxicillin")],
@@ -40,8 +40,9 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
 
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
             Assert.Empty(await Topics(first));
-            // Answered by the deadline (plus the test host's own overhead), not after Epic's 4 s.
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
+            // Answered by the deadline (plus the test host's own overhead), not after Epic's 10 s: the bound sits far from
+            // both, so a loaded machine cannot flake it.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
 
             // The enrichment finishes late and records it.
             var late = await WaitForAsync(async () =>

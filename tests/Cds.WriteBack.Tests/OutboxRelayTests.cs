@@ -69,7 +69,7 @@ public sealed class OutboxRelayTests(IsolatedInfrastructure infra) : IClassFixtu
         var lastSequence = (await session.Events.QueryAllRawEvents().Where(e => ids.Contains(e.Id)).ToListAsync()).Max(e => e.Sequence);
 
         // While the broker is "down": publishes fail and are retried, and the relay's position stays before the events.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (broker.Failed < 3)
         {
             Assert.True(DateTime.UtcNow < deadline, "the relay never tried to publish");
@@ -94,7 +94,7 @@ public sealed class OutboxRelayTests(IsolatedInfrastructure infra) : IClassFixtu
 
     private async Task WaitForProgressAsync(long sequence)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         long progress;
         while ((progress = await ProgressAsync()) < sequence)
         {

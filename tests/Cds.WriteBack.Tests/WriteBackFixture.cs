@@ -77,7 +77,7 @@ public sealed class WriteBackFixture : IAsyncLifetime
     /// </summary>
     public async Task KillBrokerConnectionsAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             var connections = await Infra.Management.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Infra.VirtualHost}/connections") ?? [];
@@ -193,10 +193,10 @@ public sealed class WriteBackFixture : IAsyncLifetime
         return await session.LoadAsync<HookTimeline>(hookInstance);
     }
 
-    /// <summary>Polls the hook's timeline until <paramref name="done"/> holds (30 s at most).</summary>
+    /// <summary>Polls the hook's timeline until <paramref name="done"/> holds (90 s at most; a slow machine only makes it wait longer).</summary>
     public async Task<HookTimeline> WaitForTimelineAsync(string tenant, string hookInstance, Func<HookTimeline, bool> done, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         HookTimeline? last = null;
         while (DateTime.UtcNow < deadline)
         {
@@ -214,7 +214,7 @@ public sealed class WriteBackFixture : IAsyncLifetime
     /// <summary>Waits until every queue of this vhost is empty (all published messages consumed and acknowledged).</summary>
     public async Task WaitForQueuesDrainedAsync(string queuePrefix = "writeback-feedback-recorded")
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
             // The management API refreshes its counters every few seconds: require two empty readings apart.

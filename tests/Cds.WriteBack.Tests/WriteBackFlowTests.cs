@@ -94,7 +94,7 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
         try
         {
             await fx.AppendFeedbackAsync(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
-            await fx.WaitForTimelineAsync(WriteBackFixture.Tenant, hook, t => t.Notes.Count == 1, TimeSpan.FromSeconds(60));
+            await fx.WaitForTimelineAsync(WriteBackFixture.Tenant, hook, t => t.Notes.Count == 1);
 
             // While Epic is still answering, block appends: the worker will get Epic's 201 and hang recording it.
             await using (var tx = await db.BeginTransactionAsync())
@@ -139,7 +139,7 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
 
     private static async System.Threading.Tasks.Task WaitUntil(Func<bool> condition, string failure)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
@@ -238,7 +238,7 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
         try
         {
             await fx.AppendFeedbackAsync(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
-            var timeline = await fx.WaitForTimelineAsync(WriteBackFixture.Tenant, hook, Settled, TimeSpan.FromSeconds(60));
+            var timeline = await fx.WaitForTimelineAsync(WriteBackFixture.Tenant, hook, Settled);
 
             var note = Assert.Single(timeline.Notes);
             Assert.Equal(WriteBackStatuses.Failed, note.Status);
