@@ -152,6 +152,16 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public double? RssMb() => ProcStatus("VmRSS:");
 
+    /// <summary>
+    /// The resident set now, by kind (MB, from /proc; null without it): anonymous (GC heaps, native allocations),
+    /// file-backed (mapped assemblies and native libraries, much of it shared with other .NET processes) and shared
+    /// memory (on Linux, the runtime's W^X double mapping of JIT-compiled code and stubs).
+    /// </summary>
+    public (double Anon, double File, double Shmem)? RssBreakdownMb() =>
+        ProcStatus("RssAnon:") is { } anon && ProcStatus("RssFile:") is { } file && ProcStatus("RssShmem:") is { } shmem
+            ? (anon, file, shmem)
+            : null;
+
     private double? ProcStatus(string key)
     {
         try
