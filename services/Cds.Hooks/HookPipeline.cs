@@ -77,6 +77,9 @@ public sealed class AnswerGate
 
     /// <summary>True when the answer is given up (now or already); false once the pipeline has committed.</summary>
     public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) != 1;
+
+    /// <summary>True once the endpoint has answered without cards (and said so in its log).</summary>
+    public bool Abandoned => Volatile.Read(ref _state) == 2;
 }
 
 public sealed record HookAnswer(IReadOnlyList<Card> Cards, string Source, bool Replayed);
@@ -140,8 +143,12 @@ public sealed class HookPipeline(
         {
             source = CardSources.None;
             metrics.DeadlineMissed(serviceId, hook.Tenant);
-            log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
-                hook.HookInstance, serviceId, deadline.TotalMilliseconds);
+            if (!hook.Gate.Abandoned)
+            {
+                // (Once the endpoint has answered at the hard deadline, its own warning already says this.)
+                log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
+                    hook.HookInstance, serviceId, deadline.TotalMilliseconds);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
