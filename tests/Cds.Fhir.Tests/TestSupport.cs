@@ -94,10 +94,19 @@ internal sealed class TenantConfig
 /// <summary>A service provider with AddCdsFhir over in-memory configuration, plus captured logs and metrics.</summary>
 internal sealed class FhirTestHost : IAsyncDisposable
 {
-    public FhirTestHost(params TenantConfig[] tenants)
+    public FhirTestHost(params TenantConfig[] tenants) : this(null, tenants)
+    {
+    }
+
+    /// <param name="clock">The clock the token provider reads (a test's hand-moved clock); the system clock when null.</param>
+    public FhirTestHost(TimeProvider? clock, params TenantConfig[] tenants)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(tenants.SelectMany(t => t.Values)).Build();
         var services = new ServiceCollection();
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         services.AddCdsFhir(configuration);
         Services = services.BuildServiceProvider();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cds.EpicSandbox;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using Task = System.Threading.Tasks.Task;
 
@@ -61,19 +62,19 @@ public sealed class TokenRefreshAheadTests : IClassFixture<ShortTokenSandboxFixt
     [Fact]
     public async Task A_failed_refresh_ahead_keeps_the_still_valid_token_but_never_an_expired_one()
     {
-        await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl).Set("Resilience:MaxRetryAttempts", "1"));
+        // The provider's clock is moved by hand: a 5 s token keeps only 0.5 s between refresh-ahead and its safety margin
+        // before expiry, which a failing refresh (two POSTs and a back-off) can outlast on a loaded machine. The
+        // provider's decisions depend on its clock alone, so the windows are hit exactly.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = new FhirTestHost(clock, new TenantConfig("t", _sandbox.FhirBaseUrl).Set("Resilience:MaxRetryAttempts", "1"));
         var first = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
-        var wait = first.RefreshAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(30);
-        if (wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait);
-        }
+        clock.Advance(first.RefreshAt - clock.GetUtcNow() + TimeSpan.FromMilliseconds(30));
 
         _sandbox.Faults.Status(503, "token", retryAfterSeconds: 0);
         var during = await host.Tokens.GetTokenAsync("t", CancellationToken.None);
         Assert.Same(first, during);
 
-        await Task.Delay(first.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));
+        clock.Advance(first.ExpiresAt - clock.GetUtcNow() + TimeSpan.FromMilliseconds(50));
         await Assert.ThrowsAsync<EpicTokenRequestException>(() => host.Tokens.GetTokenAsync("t", CancellationToken.None));
         Assert.Equal(1, _sandbox.State.TokenRequests.Count(r => r.Status == 200));
     }
