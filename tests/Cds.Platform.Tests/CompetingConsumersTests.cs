@@ -69,13 +69,27 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
         }));
         Assert.All(responses, s => Assert.Equal(HttpStatusCode.OK, s));
 
-        await using var session = platform.Store.QuerySession(PlatformFixture.Tenant);
+        // Every hook's evaluation is recorded exactly once, by one of the two instances. Normally in time (live cards);
+        // on a starved machine a hook may reach its deadline first, and then its result is recorded late: not lost.
         foreach (var request in requests)
         {
-            var timeline = await session.LoadAsync<HookTimeline>(request["hookInstance"]!.GetValue<string>());
-            Assert.NotNull(timeline);
-            Assert.Equal(CardSources.Live, timeline.CardSource);
-            Assert.NotEmpty(timeline.Cards);
+            var instance = request["hookInstance"]!.GetValue<string>();
+            var timeline = await Eventually.WaitForAsync(async () =>
+            {
+                await using var query = platform.Store.QuerySession(PlatformFixture.Tenant);
+                return await query.LoadAsync<HookTimeline>(instance) is { EnrichedAt: not null, CardSource: not null } t ? t : null;
+            });
+            Assert.NotEmpty(timeline.Findings);
+            if (timeline.CardSource == CardSources.Live)
+            {
+                Assert.NotEmpty(timeline.Cards);
+            }
+            else
+            {
+                Assert.True(timeline.DeadlineMissed, $"{instance}: answered {timeline.CardSource} without missing its deadline");
+            }
+            await using var events = platform.Store.QuerySession(PlatformFixture.Tenant);
+            Assert.Single(await events.Events.FetchStreamAsync(instance), e => e.Data is EnrichmentCompleted);
         }
         // Every hook was evaluated once; the second instance took a share, the first the rest.
         Assert.InRange(platform.Second.Count, 1, hooks - 1);

@@ -45,7 +45,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
 
             // The enrichment finishes late and records it.
-            var late = await WaitForAsync(async () =>
+            var late = await Eventually.WaitForAsync(async () =>
             {
                 await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
                 var t = await q.LoadAsync<HookTimeline>(selectInstance);
@@ -91,7 +91,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Empty(await Topics(answer));
-        var timeline = await WaitForAsync(async () =>
+        var timeline = await Eventually.WaitForAsync(async () =>
         {
             await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
             var t = await q.LoadAsync<HookTimeline>(instance);
@@ -100,7 +100,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         Assert.True(timeline.DeadlineMissed);
         Assert.Contains(timeline.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
         // The record says what Epic got: no cards.
-        await WaitForAsync(async () =>
+        await Eventually.WaitForAsync(async () =>
         {
             await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
             return (await q.LoadAsync<HookTimeline>(instance)) is { CardSource: not null } t ? t : null;
@@ -115,19 +115,5 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
     {
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return [.. doc.RootElement.GetProperty("cards").EnumerateArray().Select(c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString())];
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        var until = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < until)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("condition not met within 90 s");
     }
 }
