@@ -71,14 +71,10 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
 
         // Every hook's evaluation is recorded exactly once, by one of the two instances. Normally in time (live cards);
         // on a starved machine a hook may reach its deadline first, and then its result is recorded late: not lost.
-        foreach (var request in requests)
+        var instances = requests.Select(r => r["hookInstance"]!.GetValue<string>()).ToList();
+        var timelines = await AllRecordedAsync(instances);
+        foreach (var (instance, timeline) in timelines)
         {
-            var instance = request["hookInstance"]!.GetValue<string>();
-            var timeline = await Eventually.WaitForAsync(async () =>
-            {
-                await using var query = platform.Store.QuerySession(PlatformFixture.Tenant);
-                return await query.LoadAsync<HookTimeline>(instance) is { EnrichedAt: not null, CardSource: not null } t ? t : null;
-            });
             Assert.NotEmpty(timeline.Findings);
             if (timeline.CardSource == CardSources.Live)
             {
@@ -93,5 +89,39 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
         }
         // Every hook was evaluated once; the second instance took a share, the first the rest.
         Assert.InRange(platform.Second.Count, 1, hooks - 1);
+    }
+
+    /// <summary>Waits until every hook has both its evaluation and its answer recorded; fails naming what is missing.</summary>
+    private async Task<Dictionary<string, HookTimeline>> AllRecordedAsync(IReadOnlyList<string> instances)
+    {
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            await using var query = platform.Store.QuerySession(PlatformFixture.Tenant);
+            var found = new Dictionary<string, HookTimeline>();
+            foreach (var instance in instances)
+            {
+                if (await query.LoadAsync<HookTimeline>(instance) is { } t)
+                {
+                    found[instance] = t;
+                }
+            }
+            var missing = instances.Where(i => found.GetValueOrDefault(i) is not { EnrichedAt: not null, CardSource: not null }).ToList();
+            if (missing.Count == 0)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > until)
+            {
+                var depths = await platform.Infra.QueueDepthsAsync();
+                Assert.Fail($"{missing.Count} of {instances.Count} hooks not fully recorded after 90 s; queues: " +
+                    string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")) + "; " + string.Join(" || ", missing.Select(i =>
+                        found.GetValueOrDefault(i) is { } t
+                            ? $"{i}: enriched {t.EnrichedAt?.ToString("O") ?? "no"}, answer {t.CardSource ?? "none"}, entries " +
+                              string.Join(" | ", t.Entries.Select(e => $"{e.What}: {e.Detail}"))
+                            : $"{i}: no timeline")));
+            }
+            await Task.Delay(200);
+        }
     }
 }
