@@ -103,9 +103,9 @@ public static class HookEndpoints
             metrics.HardDeadline(service.Id, tenant);
             log.LogWarning("Hook {HookInstance} on {Service}: hard deadline of {Deadline} ms reached before the answer was ready; answered without cards",
                 request.HookInstance, service.Id, deadline.TotalMilliseconds);
-            _ = run.ContinueWith(t => log.LogWarning("Hook {HookInstance}: recording after the hard deadline failed ({Error})",
-                request.HookInstance, t.Exception!.GetBaseException().GetType().Name),
-                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            _ = run.ContinueWith(t => log.LogWarning("Hook {HookInstance}: recording after the hard deadline did not complete ({Error})",
+                request.HookInstance, t.IsCanceled ? "canceled: the service is stopping" : t.Exception!.GetBaseException().GetType().Name),
+                CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             return CdsHookResponse.From([]).ToResult();
         }
         catch (TimeoutException)

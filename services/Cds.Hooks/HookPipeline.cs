@@ -139,8 +139,10 @@ public sealed class HookPipeline(
             }
             cards = (await evaluation).Message.Cards;
         }
-        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException)
+        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
+            // (Cancelled without ct: the evaluation's own bound, Hooks:EvaluationSendTimeout, ended it first — a long
+            // deadline or a stalled machine. Still only "no live cards": the answer must be recorded all the same.)
             source = CardSources.None;
             metrics.DeadlineMissed(serviceId, hook.Tenant);
             if (!hook.Gate.Abandoned)
@@ -239,11 +241,16 @@ public sealed class HookPipeline(
         _ = task.ContinueWith(t =>
         {
             sendCts.Dispose();
-            if (t.IsCanceled || t.Exception?.GetBaseException() is { } error && error is not RequestTimeoutException)
+            if (t.IsCanceled || t.Exception?.GetBaseException() is RequestTimeoutException)
             {
-                // Not sent (broker unreachable for the whole bound) or faulted: no late result for this hook.
-                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance,
-                    t.IsCanceled ? "not sent within Hooks:EvaluationSendTimeout" : t.Exception!.GetBaseException().GetType().Name);
+                // Not sent within the bound (broker unreachable: no late result), or sent and not answered within it
+                // (the result is recorded when the evaluation completes). Which one, MassTransit's send log says.
+                log.LogWarning("Evaluation of hook {HookInstance}: no response within Hooks:EvaluationSendTimeout ({Bound} s)",
+                    request.HookInstance, bound.TotalSeconds);
+            }
+            else if (t.Exception?.GetBaseException() is { } error)
+            {
+                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, error.GetType().Name);
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;

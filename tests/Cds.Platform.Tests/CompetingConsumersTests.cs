@@ -7,6 +7,8 @@ using Marten;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Cds.Platform.Tests;
 
@@ -35,6 +37,11 @@ public sealed class EvaluateHookCounter : IConsumeObserver
 public sealed class TwoEnrichmentInstancesFixture : PlatformFixture
 {
     public EvaluateHookCounter Second { get; } = new();
+
+    /// <summary>What the hosts logged (a failure quotes the warnings and errors).</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureTestServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Logs);
     public WebApplicationFactory<EvaluateHookConsumer> SecondEnrichment { get; private set; } = null!;
 
     public override async Task InitializeAsync()
@@ -117,11 +124,21 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
                 Assert.Fail($"{missing.Count} of {instances.Count} hooks not fully recorded after 90 s; queues: " +
                     string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")) + "; " + string.Join(" || ", missing.Select(i =>
                         found.GetValueOrDefault(i) is { } t
-                            ? $"{i}: enriched {t.EnrichedAt?.ToString("O") ?? "no"}, answer {t.CardSource ?? "none"}, entries " +
+                            ? $"{i}: enriched {t.EnrichedAt?.ToString("O") ?? "no"}, answer {t.CardSource ?? "not recorded"}, entries " +
                               string.Join(" | ", t.Entries.Select(e => $"{e.What}: {e.Detail}"))
-                            : $"{i}: no timeline")));
+                            : $"{i}: no timeline")) + "\nwarnings and errors logged (count × first of each kind):\n" + string.Join("\n",
+                    platform.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))
+                        .GroupBy(Kind).Select(g => $"{g.Count()} × {(g.First().Length > 1500 ? g.First()[..1500] : g.First())}")));
             }
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>A log line's kind: its level, category and message template (the values and exception left out).</summary>
+    private static string Kind(string line)
+    {
+        var at = line.IndexOf("{OriginalFormat}=", StringComparison.Ordinal);
+        var template = at < 0 ? "" : line[at..Math.Min(line.Length, at + 120)];
+        return line[..Math.Max(0, line.IndexOf(':', StringComparison.Ordinal))] + template;
     }
 }

@@ -27,6 +27,12 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         using (await driver.SendAsync("cds-patient-view", driver.BuildPatientView(SandboxPatients.NoData)))
         {
         }
+        // Another test of this class may have left a late result for this patient (served on its next hook): start without.
+        await using (var clean = platform.Store.LightweightSession(PlatformFixture.Tenant))
+        {
+            clean.Delete<LateResult>(patient);
+            await clean.SaveChangesAsync();
+        }
         // Epic takes 10 s to answer allergy searches; the prefetch lacks allergies, so the enrichment must read them.
         var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(10), "AllergyIntolerance");
         try
@@ -109,6 +115,41 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         var answered = (await check.LoadAsync<HookTimeline>(instance))!;
         Assert.Empty(answered.Cards);
         Assert.Equal(CardSources.None, answered.CardSource);
+    }
+
+    [Fact]
+    public async Task An_evaluation_ended_by_its_send_bound_before_the_deadline_still_gets_its_answer_recorded()
+    {
+        // A deadline longer than the evaluation's own bound (or a stalled machine firing both timers at once): the
+        // evaluation is cancelled first. The hook still answers (without live cards) and records that answer.
+        await using var patient = platform.Hooks.WithWebHostBuilder(b => b
+            .UseSetting("Hooks:Deadline", "00:00:08").UseSetting("Hooks:EvaluationSendTimeout", "00:00:01"));
+        var http = patient.CreateClient();
+        var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
+        var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(10), "AllergyIntolerance");
+        try
+        {
+            // A patient without findings: a late result with cards would be served on this patient's next hook.
+            var select = driver.BuildOrderSelect(SandboxPatients.NoData, [DraftMedication.Parse("amoxicillin")],
+                new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
+            var instance = select["hookInstance"]!.GetValue<string>();
+
+            using var answer = await driver.SendAsync("cds-order-select", select);
+
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Empty(await Topics(answer));
+            var timeline = await Eventually.WaitForAsync(async () =>
+            {
+                await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+                return (await q.LoadAsync<HookTimeline>(instance)) is { CardSource: not null } t ? t : null;
+            });
+            Assert.Equal(CardSources.None, timeline.CardSource);
+            Assert.True(timeline.DeadlineMissed);
+        }
+        finally
+        {
+            platform.Sandbox.Faults.Remove(slow);
+        }
     }
 
     private static async Task<List<string?>> Topics(HttpResponseMessage response)
