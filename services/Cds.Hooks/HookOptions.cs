@@ -17,8 +17,10 @@ public sealed class HookOptions
     /// How long the evaluation request may take to reach the broker (publisher confirm included). Independent of the
     /// deadline: a hook that answers without live cards still gets its evaluation sent, so the result is recorded and
     /// served on the patient's next hook. A send still pending after this (broker down) is given up and logged.
+    /// A minute: a broker slowed by a starved machine confirmed some sends only after 10 s (measured), and a send given
+    /// up loses the evaluation; pending sends are small, so a minute of them during an outage costs little.
     /// </summary>
-    public TimeSpan EvaluationSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan EvaluationSendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Part of the deadline kept for recording and sending the answer after the enrichment wait.</summary>
     public TimeSpan AnswerReserve { get; set; } = TimeSpan.FromMilliseconds(150);
