@@ -51,12 +51,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms");
 
             // The enrichment finishes late and records it.
-            var late = await Eventually.WaitForAsync(async () =>
-            {
-                await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
-                var t = await q.LoadAsync<HookTimeline>(selectInstance);
-                return t is { EnrichedAt: not null } ? t : null;
-            });
+            var late = await TimelineAsync(selectInstance, t => t.EnrichedAt is not null);
             Assert.True(late.EnrichedLate);
             Assert.True(late.DeadlineMissed);
             Assert.Contains(late.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
@@ -97,20 +92,11 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Empty(await Topics(answer));
-        var timeline = await Eventually.WaitForAsync(async () =>
-        {
-            await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
-            var t = await q.LoadAsync<HookTimeline>(instance);
-            return t is { EnrichedAt: not null } ? t : null;
-        });
+        var timeline = await TimelineAsync(instance, t => t.EnrichedAt is not null);
         Assert.True(timeline.DeadlineMissed);
         Assert.Contains(timeline.Findings, f => f.TopicCode == "CDSDRUGALLERGY");
         // The record says what Epic got: no cards.
-        await Eventually.WaitForAsync(async () =>
-        {
-            await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
-            return (await q.LoadAsync<HookTimeline>(instance)) is { CardSource: not null } t ? t : null;
-        });
+        await TimelineAsync(instance, t => t.CardSource is not null);
         await using var check = platform.Store.QuerySession(PlatformFixture.Tenant);
         var answered = (await check.LoadAsync<HookTimeline>(instance))!;
         Assert.Empty(answered.Cards);
@@ -138,11 +124,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
 
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             Assert.Empty(await Topics(answer));
-            var timeline = await Eventually.WaitForAsync(async () =>
-            {
-                await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
-                return (await q.LoadAsync<HookTimeline>(instance)) is { CardSource: not null } t ? t : null;
-            });
+            var timeline = await TimelineAsync(instance, t => t.CardSource is not null);
             Assert.Equal(CardSources.None, timeline.CardSource);
             Assert.True(timeline.DeadlineMissed);
         }
@@ -151,6 +133,13 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
             platform.Sandbox.Faults.Remove(slow);
         }
     }
+
+    /// <summary>The hook's timeline once <paramref name="done"/> holds (the platform records asynchronously).</summary>
+    private Task<HookTimeline> TimelineAsync(string instance, Func<HookTimeline, bool> done) => Eventually.WaitForAsync(async () =>
+    {
+        await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+        return await q.LoadAsync<HookTimeline>(instance) is { } t && done(t) ? t : null;
+    });
 
     private static async Task<List<string?>> Topics(HttpResponseMessage response)
     {
