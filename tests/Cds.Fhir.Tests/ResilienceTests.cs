@@ -147,7 +147,8 @@ public sealed class ResilienceTests : IClassFixture<SandboxFixture>
         _sandbox.Faults.Status(503, "Patient", retryAfterSeconds: 0);
         await using var host = new FhirTestHost(new TenantConfig("flaky", _sandbox.FhirBaseUrl)
             .Set("Resilience:BreakerMinimumThroughput", "2").Set("Resilience:BreakerFailureRatio", "0.5")
-            .Set("Resilience:BreakerBreakDuration", "00:00:00.500").Set("Resilience:MaxRetryAttempts", "1"));
+            .Set("Resilience:BreakerBreakDuration", "00:00:02").Set("Resilience:MaxRetryAttempts", "1"));
+        // (A 2 s break: the "open" reading right after the failure must not meet a break already over on a slow machine.)
         var client = host.Clients.ForTenant("flaky");
         var metrics = host.Services.GetRequiredService<FhirMetrics>();
 
@@ -155,7 +156,7 @@ public sealed class ResilienceTests : IClassFixture<SandboxFixture>
         Assert.Equal(CircuitState.Open, metrics.CircuitOf("flaky"));
 
         _sandbox.Faults.Clear();
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         // The break is over but nobody has called yet: the gauge says "probing", not a stale "open".
         Assert.Equal(CircuitState.HalfOpen, metrics.CircuitOf("flaky"));
         Assert.NotNull(await client.ReadAsync<Patient>(SandboxPatients.OnLisinopril));
