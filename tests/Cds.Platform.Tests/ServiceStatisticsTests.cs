@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Cds.EpicSandbox;
 using Cds.EventStore;
 using JasperFx.Events.Daemon;
@@ -17,12 +18,18 @@ public sealed class ServiceStatisticsTests(PlatformFixture platform) : IClassFix
     public async Task The_async_daemon_counts_hooks_cards_and_feedback_per_service()
     {
         var driver = platform.Driver();
+        // The statistics count what Epic was shown: on a loaded machine a hook may answer at its deadline without
+        // cards, so the expected count comes from the answers themselves.
+        var critical = 0;
         for (var i = 0; i < 3; i++)
         {
             using var response = await driver.SendAsync("cds-order-sign",
                 driver.BuildOrderSign(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")]));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            critical += answer.RootElement.GetProperty("cards").EnumerateArray().Count(c => c.GetProperty("indicator").GetString() == "critical");
         }
+        Assert.True(critical > 0, "no hook was answered with its critical card");
 
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(platform.TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
@@ -38,7 +45,7 @@ public sealed class ServiceStatisticsTests(PlatformFixture platform) : IClassFix
             Assert.NotNull(stats);
             Assert.True(stats.Hooks >= 3);
             Assert.Equal(stats.Hooks, stats.Answered);
-            Assert.True(stats.CardsByIndicator.GetValueOrDefault("critical") >= 3);
+            Assert.Equal(critical, stats.CardsByIndicator.GetValueOrDefault("critical"));
             Assert.True(stats.LatencyMeanMs > 0);
         }
         finally
