@@ -43,10 +43,15 @@ public static class Report
             ("Hl7.Fhir.R4", typeof(Hl7.Fhir.Model.Bundle)),
             ("HdrHistogram", typeof(HdrHistogram.LongHistogram)),
             ("BenchmarkDotNet", typeof(BenchmarkDotNet.Running.BenchmarkRunner)),
-        }.Select(v => $"{v.Item1} {v.Item2.Assembly.GetName().Version?.ToString(3)}"));
+        }.Select(v => $"{v.Item1} {PackageVersion(v.Item2)}"));
         return new MachineInfo(RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, Environment.ProcessorCount,
             cpu, memMb, GitCommit(repoRoot), versions);
     }
+
+    /// <summary>The package's version (its informational version; the assembly version of e.g. RabbitMQ.Client 7.x is 7.0.0).</summary>
+    private static string PackageVersion(Type type) =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(type.Assembly)?.InformationalVersion.Split('+')[0]
+        ?? type.Assembly.GetName().Version?.ToString(3) ?? "?";
 
     private static string GitCommit(string repoRoot)
     {
