@@ -72,9 +72,10 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
         var responses = await Task.WhenAll(requests.Select(async r =>
         {
             using var response = await driver.SendAsync("cds-order-select", r);
-            return response.StatusCode;
+            // A refusal quotes its OperationOutcome (which names the problem), so a rare one can be diagnosed.
+            return (response.StatusCode, Body: response.IsSuccessStatusCode ? "" : await response.Content.ReadAsStringAsync());
         }));
-        Assert.All(responses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.All(responses, r => Assert.True(r.StatusCode == HttpStatusCode.OK, $"{(int)r.StatusCode}: {r.Body}"));
 
         // Every hook's evaluation is recorded exactly once, by one of the two instances. Normally in time (live cards);
         // on a starved machine a hook may reach its deadline first, and then its result is recorded late: not lost.
