@@ -27,6 +27,11 @@ public sealed class HookReaderWarmUp(ILogger<HookReaderWarmUp> log) : IHostedSer
     public static TimeSpan Run()
     {
         var watch = Stopwatch.StartNew();
+        // Every R4 class mapping's properties, not only those the samples touch: a real request carries types and
+        // elements the samples do not (dosage, AllergyIntolerance, Observation…), and their mappings would otherwise
+        // be built lazily by the first concurrent hooks.
+        foreach (var mapping in Hl7.Fhir.Model.ModelInfo.ModelInspector.ClassMappings)
+            _ = mapping.PropertyMappings.Count;
         foreach (var hook in HookValidators.SupportedHooks)
             HookRequestReader.Read(Encoding.UTF8.GetBytes(SampleRequest(hook).ToJsonString()), hook);
         FeedbackReader.Read("""{"feedback":[{"card":"warm-up","outcome":"accepted","outcomeTimestamp":"2024-01-01T00:00:00Z"}]}"""u8);
