@@ -102,11 +102,12 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
     /// <summary>Waits until every hook has both its evaluation and its answer recorded; fails naming what is missing.</summary>
     private async Task<Dictionary<string, HookTimeline>> AllRecordedAsync(IReadOnlyList<string> instances)
     {
-        var until = DateTime.UtcNow.AddSeconds(90);
-        while (true)
+        var found = new Dictionary<string, HookTimeline>();
+        bool Recorded(string i) => found.GetValueOrDefault(i) is { EnrichedAt: not null, CardSource: not null };
+        return await Eventually.WaitForAsync(async () =>
         {
             await using var query = platform.Store.QuerySession(PlatformFixture.Tenant);
-            var found = new Dictionary<string, HookTimeline>();
+            found = [];
             foreach (var instance in instances)
             {
                 if (await query.LoadAsync<HookTimeline>(instance) is { } t)
@@ -114,25 +115,20 @@ public sealed class CompetingConsumersTests(TwoEnrichmentInstancesFixture platfo
                     found[instance] = t;
                 }
             }
-            var missing = instances.Where(i => found.GetValueOrDefault(i) is not { EnrichedAt: not null, CardSource: not null }).ToList();
-            if (missing.Count == 0)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > until)
-            {
-                var depths = await platform.Infra.QueueDepthsAsync();
-                Assert.Fail($"{missing.Count} of {instances.Count} hooks not fully recorded after 90 s; queues: " +
-                    string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")) + "; " + string.Join(" || ", missing.Select(i =>
-                        found.GetValueOrDefault(i) is { } t
-                            ? $"{i}: enriched {t.EnrichedAt?.ToString("O") ?? "no"}, answer {t.CardSource ?? "not recorded"}, entries " +
-                              string.Join(" | ", t.Entries.Select(e => $"{e.What}: {e.Detail}"))
-                            : $"{i}: no timeline")) + "\nwarnings and errors logged (count × first of each kind):\n" + string.Join("\n",
-                    platform.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))
-                        .GroupBy(Kind).Select(g => $"{g.Count()} × {(g.First().Length > 1500 ? g.First()[..1500] : g.First())}")));
-            }
-            await Task.Delay(200);
-        }
+            return instances.All(Recorded) ? found : null;
+        }, async () =>
+        {
+            var missing = instances.Where(i => !Recorded(i)).ToList();
+            var depths = await platform.Infra.QueueDepthsAsync();
+            return $"{missing.Count} of {instances.Count} hooks not fully recorded; queues: " +
+                string.Join(", ", depths.Select(d => $"{d.Key}={d.Value}")) + "; " + string.Join(" || ", missing.Select(i =>
+                    found.GetValueOrDefault(i) is { } t
+                        ? $"{i}: enriched {t.EnrichedAt?.ToString("O") ?? "no"}, answer {t.CardSource ?? "not recorded"}, entries " +
+                          string.Join(" | ", t.Entries.Select(e => $"{e.What}: {e.Detail}"))
+                        : $"{i}: no timeline")) + "\nwarnings and errors logged (count × first of each kind):\n" + string.Join("\n",
+                platform.Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))
+                    .GroupBy(Kind).Select(g => $"{g.Count()} × {(g.First().Length > 1500 ? g.First()[..1500] : g.First())}"));
+        });
     }
 
     /// <summary>A log line's kind: its level, category and message template (the values and exception left out).</summary>

@@ -3,7 +3,8 @@ namespace Cds.Platform.Tests;
 /// <summary>Polls for a state the platform reaches asynchronously (a slow machine only makes it wait longer).</summary>
 public static class Eventually
 {
-    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
+    /// <param name="whyNot">On timeout, describes the last state seen (for the failure message).</param>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, Func<Task<string>>? whyNot = null) where T : class
     {
         var until = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < until)
@@ -14,6 +15,6 @@ public static class Eventually
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException("condition not met within 90 s");
+        throw new TimeoutException("condition not met within 90 s" + (whyNot is null ? "" : "; " + await whyNot()));
     }
 }
