@@ -37,7 +37,7 @@ public sealed partial class RepositoryStandsAloneTests
     {
         // Built from pieces so that this file does not contain what it looks for.
         var home = "/" + "home/dev/x.json";
-        var work = "\"/" + "work/" + "shared/data\"";
+        var work = "\"/" + "work/" + "sha" + "red/data\"";
         string[] bad =
         [
             $"var a = {work};",
@@ -112,7 +112,7 @@ public sealed partial class RepositoryStandsAloneTests
                 }
             }
 
-            // Code: a ".." path element climbs from wherever the program runs; "shared" + a folder the repository's
+            // Code: a parent-folder path element climbs from wherever the program runs; "shared" + a folder the repository's
             // shared/ does not have is the old reference-material folder beside the clone.
             if (isCode && DotDotElement().IsMatch(line))
             {
