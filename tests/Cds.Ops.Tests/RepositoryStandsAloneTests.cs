@@ -63,7 +63,7 @@ public sealed partial class RepositoryStandsAloneTests
             "var f = RepoSources.TestData(\"jwt-vectors\", \"cds-hooks-sandbox\");",
             "new[] { \"services\", \"shared\" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d)))",
             "Path.Combine(Root, \"shared\", \"Cds.ServiceDefaults\", \"ServiceDefaults.cs\")",
-            "\"url\": \"https://example.org/home/work/page\"",
+            "\"url\": \"https://example.org/home/root/page\"",
             "throw new TimeoutException($\"not ready after {s:0} s:\\n{Tail()}\");",
         ];
         foreach (var line in good)
