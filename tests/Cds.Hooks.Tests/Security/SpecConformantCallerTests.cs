@@ -88,12 +88,18 @@ public sealed class SpecConformantCallerTests : IAsyncLifetime
         Assert.Equal(["aud", "exp", "iat", "iss", "jti"], payload.Select(kv => kv.Key).Order());
         Assert.Equal(SandboxIssuer, (string?)payload["iss"]);
 
-        // Our copy of the sandbox's published key is the one that signed the real call.
+        // The JWKS the tenants trust (tests/data/jwt-vectors/cds-hooks-sandbox/jwks.public.json) verifies the real call.
         var call = JsonNode.Parse(File.ReadAllText(Captured))!.AsArray().First(c => (string?)c!["method"] == "POST")!;
         var token = ((string)call["headers"]!.AsObject().First(h => h.Key.Equals("authorization", StringComparison.OrdinalIgnoreCase)).Value!)["Bearer ".Length..];
         var parts = token.Split('.');
-        using var publicKey = ECDsa.Create();
-        publicKey.ImportFromPem(File.ReadAllText(Path.Combine(VectorDir, "ecprivkey.pem")));
+        var jwk = JsonNode.Parse(File.ReadAllText(Path.Combine(VectorDir, "jwks.public.json")))!["keys"]!.AsArray()
+            .Single(k => (string?)k!["kid"] == (string?)header["kid"])!;
+        Assert.Equal("P-384", (string?)jwk["crv"]);
+        using var publicKey = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP384,
+            Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes((string)jwk["x"]!), Y = Base64UrlEncoder.DecodeBytes((string)jwk["y"]!) },
+        });
         Assert.True(publicKey.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64UrlEncoder.DecodeBytes(parts[2]), HashAlgorithmName.SHA384,
             DSASignatureFormat.IeeeP1363FixedFieldConcatenation), "the captured token is not signed by tests/data/jwt-vectors/cds-hooks-sandbox");
     }
