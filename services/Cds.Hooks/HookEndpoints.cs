@@ -87,8 +87,9 @@ public static class HookEndpoints
         var gate = new AnswerGate();
         // The pipeline runs on the application's clock, not the request's: if the hard deadline below answers Epic
         // first, the pipeline still records the hook and its (abandoned) answer.
-        var run = pipeline.RunAsync(HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped, gate),
-            started, lifetime.ApplicationStopping);
+        var invocation = HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped, gate)
+            with { ClientTenant = http.GetEpicHookCaller()?.ClientTenant };
+        var run = pipeline.RunAsync(invocation, started, lifetime.ApplicationStopping);
 
         // Hard deadline: whatever is still pending (a slow or unreachable store, a cold connection), Epic gets an
         // answer by the deadline — without cards, unless the pipeline has already committed to its answer.

@@ -24,6 +24,8 @@ public sealed record HookInvocation
     public PrefetchResolved? Prefetch { get; init; }
     public EpicExtension? Epic { get; init; }
     public bool Stripped { get; init; }
+    /// <summary>The caller's CDS Hooks 2.0 <c>tenant</c> JWT claim, when it sent one (recorded with HookReceived).</summary>
+    public string? ClientTenant { get; init; }
     /// <summary>Decides, once, whether this answer is shown (the pipeline commits) or given up at the deadline (the endpoint abandons).</summary>
     public AnswerGate Gate { get; init; } = new();
 
@@ -260,7 +262,7 @@ public sealed class HookPipeline(
     private async Task<HookAnswer?> RecordReceivedAsync(HookInvocation hook, DateTimeOffset receivedAt, CancellationToken ct)
     {
         var received = new HookReceived(hook.Tenant, hook.HookInstance, hook.Service.Hook, hook.Service.Id, hook.PatientId,
-            hook.EncounterId, hook.UserId, receivedAt, hook.PrefetchKeys, hook.Epic, hook.Stripped);
+            hook.EncounterId, hook.UserId, receivedAt, hook.PrefetchKeys, hook.Epic, hook.Stripped, hook.ClientTenant);
         try
         {
             await using var session = store.LightweightSession(hook.Tenant);

@@ -5,7 +5,11 @@ namespace Cds.EventStore;
 // One stream per hook invocation, keyed by hookInstance (per tenant: conjoined tenancy).
 // Events carry ids, codes and values; never tokens.
 
-/// <summary>Epic called a hook. <see cref="PrefetchKeys"/> names what the request carried, not its content.</summary>
+/// <summary>
+/// Epic (or another CDS client) called a hook. <see cref="PrefetchKeys"/> names what the request carried, not its content.
+/// <see cref="ClientTenant"/>: the optional CDS Hooks 2.0 <c>tenant</c> claim of the caller's JWT (its opaque name of the
+/// organisation; not PHI), as sent; <see cref="Tenant"/> is ours.
+/// </summary>
 public sealed record HookReceived(
     string Tenant,
     string HookInstance,
@@ -17,7 +21,8 @@ public sealed record HookReceived(
     DateTimeOffset ReceivedAt,
     IReadOnlyList<string> PrefetchKeys,
     EpicExtension? Epic = null,
-    bool Stripped = false);
+    bool Stripped = false,
+    string? ClientTenant = null);
 
 /// <summary>Epic's <c>extension</c> block (EPIC.md 1): which native trigger fired, which criteria, which Epic version.</summary>
 public sealed record EpicExtension(string? TriggerAction, string? TriggerActionName, string? CriteriaId, string? EpicVersion, IReadOnlyDictionary<string, string>? Other = null);

@@ -17,6 +17,8 @@ public sealed class HookTimeline
     public DateTimeOffset ReceivedAt { get; set; }
     public EpicExtension? Epic { get; set; }
     public bool Stripped { get; set; }
+    /// <summary>The caller's own <c>tenant</c> JWT claim (CDS Hooks 2.0), when it sent one.</summary>
+    public string? ClientTenant { get; set; }
     public PrefetchResolved? Prefetch { get; set; }
     public List<Card> Cards { get; set; } = [];
     public string? CardSource { get; set; }
@@ -50,7 +52,9 @@ public sealed partial class HookTimelineProjection : SingleStreamProjection<Hook
         ReceivedAt = e.Data.ReceivedAt,
         Epic = e.Data.Epic,
         Stripped = e.Data.Stripped,
-        Entries = [new(e.Data.ReceivedAt, "hook-received", $"{e.Data.Hook} via {e.Data.ServiceId}")],
+        ClientTenant = e.Data.ClientTenant,
+        Entries = [new(e.Data.ReceivedAt, "hook-received",
+            $"{e.Data.Hook} via {e.Data.ServiceId}{(e.Data.ClientTenant is null ? "" : $" (caller's tenant claim: {e.Data.ClientTenant})")}")],
     };
 
     public static void Apply(IEvent<PrefetchResolved> e, HookTimeline t)

@@ -3,13 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cds.Fhir.Auth;
+using Cds.Testing;
 using Xunit;
 
 namespace Cds.Fhir.Tests;
 
 public sealed class ClientAssertionTests
 {
-    private static readonly string VectorDir = SharedData.PathOf("jwt-vectors", "smart-ig");
+    private static readonly string VectorDir = RepoSources.TestData("jwt-vectors", "smart-ig");
 
     [Fact]
     public void Reproduces_the_SMART_IG_RS384_example_assertion_byte_for_byte()

@@ -10,34 +10,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cds.Fhir.Tests;
 
-/// <summary>Finds <c>shared/data</c> (CI puts a copy of shared/ beside the clone; sessions have /work/shared).</summary>
-internal static class SharedData
-{
-    public static string Root { get; } = Find();
-
-    public static string PathOf(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
-
-    private static string Find()
-    {
-        var env = Environment.GetEnvironmentVariable("CDS_SHARED_DATA");
-        if (!string.IsNullOrEmpty(env) && Directory.Exists(env))
-        {
-            return env;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(System.IO.Path.Combine(candidate, "jwt-vectors")))
-            {
-                return candidate;
-            }
-        }
-
-        return "/work/shared/data";
-    }
-}
-
 /// <summary>Builds the flat configuration keys of one tenant (Tenants:{id}:...).</summary>
 internal sealed class TenantConfig
 {

@@ -19,6 +19,9 @@ public static class RepoSources
 
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
+    /// <summary>A path under tests/data, the reference material the tests read (sources and licences in tests/data/SOURCES.md).</summary>
+    public static string TestData(params string[] parts) => Path.Combine([Root, "tests", "data", .. parts]);
+
     /// <summary>Every C# file under services/ and shared/, read once.</summary>
     public static string SourceText() => Source.Value;
 

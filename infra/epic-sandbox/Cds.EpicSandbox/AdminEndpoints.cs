@@ -88,7 +88,7 @@ internal static class AdminEndpoints
         app.MapGet("/_sandbox/info", () => Results.Json(new
         {
             baseUrl = server.BaseUrl, fhirBaseUrl = server.FhirBaseUrl, tokenEndpoint = server.TokenEndpoint, hookJwksUrl = server.HookJwksUrl,
-            environment = server.Settings.Environment.ToString(), patients = SandboxPatients.Fixtures.Concat(SandboxPatients.Synthea).Append(SandboxPatients.CamilaLopez),
+            environment = server.Settings.Environment.ToString(), dataDirectory = server.DataDirectory, patients = SandboxPatients.Fixtures.Concat(SandboxPatients.Synthea).Append(SandboxPatients.CamilaLopez),
             clients = server.Clients.All.Select(c => new { c.Name, c.NonProdClientId, c.ProdClientId, apis = c.Apis.Select(a => a.EpicName).Order() }),
         }, json));
 

@@ -30,7 +30,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         _app = app;
         Logger = logger;
         Clients.RegisterDefaults();
-        Store.Seed(settings, logger);
+        DataDirectory = Store.Seed(settings, logger);
         Search = new SearchEngine(Store, settings);
         Tokens = new TokenService(settings, Clients, () => TokenEndpoint, _jwksHttp, Time);
         Fhir = new FhirApi(this);
@@ -38,6 +38,9 @@ public sealed class EpicSandboxServer : IAsyncDisposable
     }
 
     public SandboxSettings Settings { get; }
+
+    /// <summary>The folder the Synthea and Epic-sandbox patients were seeded from (full path); null = fixtures only.</summary>
+    public string? DataDirectory { get; }
 
     /// <summary>http://127.0.0.1:{port}/</summary>
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");

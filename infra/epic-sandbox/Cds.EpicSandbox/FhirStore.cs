@@ -44,12 +44,14 @@ internal sealed class FhirStore
     }
 
     /// <summary>Loads the Synthea and Epic-sandbox resources from the data folder and the fixture set.</summary>
-    public void Seed(SandboxSettings settings, ILogger logger)
+    /// <returns>The data folder seeded from (full path), or null when none was found (fixtures only).</returns>
+    public string? Seed(SandboxSettings settings, ILogger logger)
     {
         var data = DataLocator.Find(settings.DataDirectory);
         if (data is null)
         {
-            logger.LogWarning("shared/data not found: only the fixture set is seeded (set SandboxSettings.DataDirectory or CDS_SHARED_DATA).");
+            logger.LogWarning("Sandbox data folder not found ({Tried}): only the fixture set is seeded (set SandboxSettings.DataDirectory or --data).",
+                DataLocator.Describe(settings.DataDirectory));
         }
         else
         {
@@ -97,7 +99,8 @@ internal sealed class FhirStore
             }
         }
 
-        logger.LogInformation("Seeded {Count} resources.", Count);
+        logger.LogInformation("Seeded {Count} resources from {DataDirectory} and the fixture set.", Count, data ?? "(no data folder)");
+        return data;
     }
 
     private void SeedSyntheaBundle(string file)
@@ -164,21 +167,23 @@ internal sealed class FhirStore
     }
 }
 
-/// <summary>Finds the shared data folder (synthea-r4/, epic-sandbox/).</summary>
+/// <summary>
+/// Finds the sandbox's data folder (synthea-r4/, epic-sandbox/): the configured one, else the <c>data/</c> folder the
+/// build copies next to the sandbox's assembly (from infra/epic-sandbox/data, see the csproj), so a built, published or
+/// containerised sandbox carries its own patients and never looks outside its own files.
+/// </summary>
 public static class DataLocator
 {
+    /// <summary>The folder beside the assembly the build copies infra/epic-sandbox/data to.</summary>
+    public static string Bundled => Path.Combine(AppContext.BaseDirectory, "data");
+
+    /// <summary>The full path of the data folder to seed from, or null when it has no <c>synthea-r4/</c>.</summary>
     public static string? Find(string? configured = null)
     {
-        var candidates = new List<string?> { configured, Environment.GetEnvironmentVariable("CDS_SHARED_DATA") };
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                candidates.Add(Path.Combine(dir.FullName, "shared", "data"));
-            }
-        }
-
-        candidates.Add("/work/shared/data");
-        return candidates.FirstOrDefault(c => c is not null && Directory.Exists(Path.Combine(c, "synthea-r4")));
+        var dir = Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Bundled : configured);
+        return Directory.Exists(Path.Combine(dir, "synthea-r4")) ? dir : null;
     }
+
+    /// <summary>Where <see cref="Find"/> looked, for the warning when it found nothing.</summary>
+    public static string Describe(string? configured) => string.IsNullOrWhiteSpace(configured) ? Bundled : configured;
 }

@@ -26,7 +26,7 @@ public static class SandboxPatients
     /// <summary>Epic's public sandbox patient (Patient-erXuFYUfucBZaryVksYEcMg3.camila-lopez.json).</summary>
     public const string CamilaLopez = "erXuFYUfucBZaryVksYEcMg3";
 
-    // Synthea R4 patients from /work/shared/data/synthea-r4 (present when SeedSynthea and the data folder is found).
+    // Synthea R4 patients from infra/epic-sandbox/data/synthea-r4 (present when SeedSynthea and the data folder is found).
     public const string AbramLemke = "6c5d9ca9-54d7-42f5-bfae-a7c19cd217f2";
     public const string BernieSmitham = "7a05bc93-cf1a-4929-9aca-6178ba9abcb7";
     public const string LashaundaRodriguez = "7646ecba-4812-452e-88e7-6235f77dabb2";

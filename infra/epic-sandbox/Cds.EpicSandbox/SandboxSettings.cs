@@ -44,9 +44,8 @@ public sealed record SandboxSettings
     /// <summary>Clock skew tolerated on assertion exp/nbf.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Folder holding <c>synthea-r4/</c> and <c>epic-sandbox/</c>. Null = look for <c>shared/data</c>
-    /// (env <c>CDS_SHARED_DATA</c>, then a <c>shared/data</c> beside any parent of the working or app folder,
-    /// then <c>/work/shared/data</c>).</summary>
+    /// <summary>Folder holding <c>synthea-r4/</c> and <c>epic-sandbox/</c>. Null = the <c>data/</c> folder beside the
+    /// sandbox's assembly (the build copies infra/epic-sandbox/data there). Relative paths resolve against the working folder.</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>Seed the Synthea patients (hundreds of resources). The fixture set is always seeded.</summary>

@@ -20,6 +20,8 @@ public enum AuthFailureReason
     WrongAudience,
     WrongIssuer,
     WrongSubject,
+    /// <summary>No <c>sub</c>, and the tenant requires one (<c>HookAuth:RequireSubject</c>, default true).</summary>
+    MissingSubject,
     MissingJti,
     Replay,
     ReplayStoreUnavailable,
@@ -48,6 +50,7 @@ public static class AuthFailureReasonExtensions
         AuthFailureReason.WrongAudience => "wrong-audience",
         AuthFailureReason.WrongIssuer => "wrong-issuer",
         AuthFailureReason.WrongSubject => "wrong-subject",
+        AuthFailureReason.MissingSubject => "missing-sub",
         AuthFailureReason.MissingJti => "missing-jti",
         AuthFailureReason.Replay => "replay",
         AuthFailureReason.ReplayStoreUnavailable => "replay-store-unavailable",

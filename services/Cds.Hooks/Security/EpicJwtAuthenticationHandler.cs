@@ -103,7 +103,7 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
     /// <summary>HookAuth:Enabled=false (local development only): the token, if any, is read but NOT verified.</summary>
     private AuthenticateResult AuthenticateWithoutVerification(string? token)
     {
-        string? iss = null, sub = null, jti = null, jku = null;
+        string? iss = null, sub = null, jti = null, jku = null, clientTenant = null;
         if (token is not null && token.Length <= EpicTokenValidator.MaxTokenLength)
         {
             try
@@ -113,6 +113,7 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
                 sub = jwt.Subject;
                 jti = jwt.Id;
                 jwt.TryGetHeaderValue("jku", out jku);
+                clientTenant = EpicTokenValidator.ClientTenant(jwt);
             }
             catch (ArgumentException)
             {
@@ -135,6 +136,7 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
         if (!string.IsNullOrEmpty(iss)) { claims.Add(new Claim("iss", iss)); }
         if (!string.IsNullOrEmpty(sub)) { claims.Add(new Claim("sub", sub)); }
         if (!string.IsNullOrEmpty(jti)) { claims.Add(new Claim("jti", jti)); }
+        if (clientTenant is not null) { claims.Add(new Claim(EpicTokenValidator.ClientTenantClaim, clientTenant)); }
         var identity = new ClaimsIdentity(claims, Scheme.Name, "sub", null);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }

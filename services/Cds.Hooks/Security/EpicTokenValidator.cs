@@ -12,14 +12,21 @@ internal sealed record EpicTokenValidationResult(ClaimsPrincipal? Principal, Aut
 
 /// <summary>
 /// Verifies an Epic hook JWT: algorithm allowlist, tenant from iss + jku (or static JWKS), key by exact kid,
-/// signature, iss, aud, exp/nbf with the tenant's skew (no lifetime cap), sub = our client id, and jti not seen before
-/// by any instance (shared PostgreSQL store).
+/// signature, iss, aud, exp/nbf with the tenant's skew (no lifetime cap), sub = our client id (absent allowed for a tenant
+/// with RequireSubject=false; present, it must still match a configured client id), and jti not seen before by any
+/// instance (shared PostgreSQL store). The optional CDS Hooks 2.0 <c>tenant</c> claim is passed on (claim "tenant").
 /// </summary>
 internal sealed class EpicTokenValidator
 {
     /// <summary>Larger Authorization values are refused without being parsed.</summary>
     public const int MaxTokenLength = 16 * 1024;
     private const int MaxJtiLength = 255;
+
+    /// <summary>Longest <c>tenant</c> claim passed on; longer ones (or with control characters) are not recorded.</summary>
+    public const int MaxClientTenantLength = 256;
+
+    /// <summary>The claim carrying the caller's own CDS Hooks 2.0 <c>tenant</c> (opaque: the organisation invoking the hook).</summary>
+    public const string ClientTenantClaim = "tenant";
 
     /// <summary>
     /// Longest wait for the shared jti store (a healthy insert takes milliseconds). A store that hangs rather than
@@ -145,8 +152,15 @@ internal sealed class EpicTokenValidator
             return EpicTokenValidationResult.Fail(Map(result.Exception), tenant.Id);
         }
 
-        var subject = jwt.Subject;
-        if (!string.Equals(subject, tenant.ClientId, StringComparison.Ordinal))
+        var subject = string.IsNullOrEmpty(jwt.Subject) ? null : jwt.Subject;
+        if (subject is null)
+        {
+            if (tenant.RequireSubject)
+            {
+                return EpicTokenValidationResult.Fail(AuthFailureReason.MissingSubject, tenant.Id);
+            }
+        }
+        else if (tenant.ClientId is not null && !string.Equals(subject, tenant.ClientId, StringComparison.Ordinal))
         {
             return EpicTokenValidationResult.Fail(AuthFailureReason.WrongSubject, tenant.Id);
         }
@@ -188,16 +202,40 @@ internal sealed class EpicTokenValidator
             [
                 new Claim(EpicJwtDefaults.TenantClaim, tenant.Id),
                 new Claim("iss", issuer),
-                new Claim("sub", subject),
                 new Claim("jti", jti),
             ],
             EpicJwtDefaults.AuthenticationScheme, "sub", null);
+        if (subject is not null)
+        {
+            identity.AddClaim(new Claim("sub", subject));
+        }
+
+        if (ClientTenant(jwt) is { } clientTenant)
+        {
+            identity.AddClaim(new Claim(ClientTenantClaim, clientTenant));
+        }
         foreach (var aud in jwt.Audiences)
         {
             identity.AddClaim(new Claim("aud", aud));
         }
 
         return new EpicTokenValidationResult(new ClaimsPrincipal(identity), null, tenant.Id, null);
+    }
+
+    /// <summary>
+    /// The optional <c>tenant</c> claim (CDS Hooks 2.0: a string identifying the organisation invoking the hook; not PHI).
+    /// Not checked against anything: absent, not a string, too long or with control characters, it is simply not recorded.
+    /// </summary>
+    internal static string? ClientTenant(JsonWebToken jwt)
+    {
+        if (!jwt.TryGetClaim(ClientTenantClaim, out var claim) || claim.ValueType != ClaimValueTypes.String)
+        {
+            return null;
+        }
+
+        var value = claim.Value;
+
+        return value.Length is > 0 and <= MaxClientTenantLength && !value.Any(char.IsControl) ? value : null;
     }
 
     private static bool KeyFits(JsonWebKey key, string alg)

@@ -2,8 +2,11 @@ using System.Security.Claims;
 
 namespace Cds.Hooks.Security;
 
-/// <summary>The authenticated Epic hook caller, as seen by endpoints.</summary>
-public sealed record EpicHookCaller(string Tenant, string? Issuer, string? Subject, string? Jti, bool Verified);
+/// <summary>
+/// The authenticated hook caller, as seen by endpoints. <see cref="ClientTenant"/>: the CDS Hooks 2.0 <c>tenant</c> claim
+/// the caller sent (its own opaque name of the organisation), not our tenant id.
+/// </summary>
+public sealed record EpicHookCaller(string Tenant, string? Issuer, string? Subject, string? Jti, bool Verified, string? ClientTenant = null);
 
 public static class HookAuthHttpContextExtensions
 {
@@ -27,6 +30,7 @@ public static class HookAuthHttpContextExtensions
             user.FindFirst("iss")?.Value,
             user.FindFirst("sub")?.Value,
             user.FindFirst("jti")?.Value,
-            user.FindFirst(EpicJwtDefaults.AuthModeClaim)?.Value != "disabled");
+            user.FindFirst(EpicJwtDefaults.AuthModeClaim)?.Value != "disabled",
+            user.FindFirst(EpicTokenValidator.ClientTenantClaim)?.Value);
     }
 }

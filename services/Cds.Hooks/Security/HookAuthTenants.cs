@@ -11,7 +11,10 @@ internal sealed class HookAuthTenant
     public required IReadOnlySet<string> JkuAllowlist { get; init; }     // exact
     public JsonWebKeySet? StaticKeys { get; init; }
     public required IReadOnlyList<string> Audiences { get; init; }       // normalised: one trailing '/' removed
-    public required string ClientId { get; init; }
+    /// <summary>The expected <c>sub</c>; null only when <see cref="RequireSubject"/> is false and none is configured.</summary>
+    public string? ClientId { get; init; }
+    /// <summary>A token without <c>sub</c> is refused (Epic's carry our client id; CDS Hooks 2.0 does not require one).</summary>
+    public bool RequireSubject { get; init; } = true;
     public required TimeSpan ClockSkew { get; init; }
     public required TimeSpan JwksRefreshInterval { get; init; }
 
@@ -212,9 +215,9 @@ internal sealed class HookAuthTenantRegistry
             errors.Add($"{prefix}:Audiences entry '{aud}' is not an absolute http(s) URL.");
         }
 
-        if (string.IsNullOrWhiteSpace(o.ClientId))
+        if (o.RequireSubject && string.IsNullOrWhiteSpace(o.ClientId))
         {
-            errors.Add($"{prefix}:ClientId is empty: set our CDS Hooks client id at this organisation (the 'sub' of its hook JWTs).");
+            errors.Add($"{prefix}:ClientId is empty: set our CDS Hooks client id at this organisation (the 'sub' of its hook JWTs), or, for a CDS client whose JWTs carry no 'sub' (CDS Hooks 2.0 does not require one), set {prefix}:RequireSubject=false.");
         }
 
         if (o.ClockSkew < TimeSpan.Zero || o.ClockSkew > TimeSpan.FromMinutes(5))
@@ -240,7 +243,8 @@ internal sealed class HookAuthTenantRegistry
             JkuAllowlist = jkus.ToHashSet(StringComparer.Ordinal),
             StaticKeys = staticKeys,
             Audiences = audiences,
-            ClientId = o.ClientId!.Trim(),
+            ClientId = string.IsNullOrWhiteSpace(o.ClientId) ? null : o.ClientId.Trim(),
+            RequireSubject = o.RequireSubject,
             ClockSkew = o.ClockSkew,
             JwksRefreshInterval = o.JwksRefreshInterval,
         };

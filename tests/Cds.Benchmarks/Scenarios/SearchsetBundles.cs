@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Cds.Benchmarks.Scenarios;
 
 /// <summary>
-/// searchset Bundles of a target size, built from the Synthea R4 patients in <c>shared/data/synthea-r4</c> (their
+/// searchset Bundles of a target size, built from the Synthea R4 patients in <c>infra/epic-sandbox/data/synthea-r4</c> (their
 /// resources, re-wrapped as search matches). Without that folder the entries are generated Observations, and the
 /// result says so.
 /// </summary>
@@ -61,10 +61,10 @@ public static class SearchsetBundles
 
     private static List<JsonNode> SyntheaResources(string repoRoot, out string source)
     {
-        var dir = new[] { Path.Combine(repoRoot, "shared", "data", "synthea-r4"), Path.Combine(repoRoot, "..", "shared", "data", "synthea-r4"), "/work/shared/data/synthea-r4" }
-            .FirstOrDefault(Directory.Exists);
+        const string relative = "infra/epic-sandbox/data/synthea-r4"; // the sandbox's seed patients, in the repository
+        var dir = Path.Combine(repoRoot, "infra", "epic-sandbox", "data", "synthea-r4");
         var list = new List<JsonNode>();
-        if (dir is not null)
+        if (Directory.Exists(dir))
         {
             foreach (var file in Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal))
             {
@@ -80,10 +80,10 @@ public static class SearchsetBundles
         }
         if (list.Count > 0)
         {
-            source = $"Synthea R4 resources from {Path.GetFullPath(dir!)}";
+            source = $"Synthea R4 resources from {relative}";
             return list;
         }
-        source = "generated Observations (shared/data/synthea-r4 not found)";
+        source = $"generated Observations ({relative} not found)";
         for (var i = 0; i < 500; i++)
         {
             list.Add(JsonNode.Parse($$$"""

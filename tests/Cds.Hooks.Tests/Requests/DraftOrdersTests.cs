@@ -49,7 +49,7 @@ public sealed class DraftOrdersTests
     [Fact]
     public void Category_as_object_is_read_as_a_one_item_list()
     {
-        var body = JsonNode.Parse(SharedExamples.Read("data/cds-hooks/sandbox-captured/order-select-request-with-medication.json"))!;
+        var body = JsonNode.Parse(SharedExamples.Read("cds-hooks-captured/sandbox-captured/order-select-request-with-medication.json"))!;
         var request = ReadOk(body, HookNames.OrderSelect);
         var order = Assert.Single(request.ContextData.DraftOrders!.MedicationRequests);
         var category = Assert.Single(order.Category);
@@ -218,7 +218,7 @@ public sealed class PatientViewDraftOrdersAndConcurrencyTests
     public void Concurrent_reads_are_independent()
     {
         var epic = SharedExamples.Bytes(SharedExamples.Read("cds-hooks/examples/epic-patient-view-request.json"));
-        var order = SharedExamples.Bytes(SharedExamples.Read("data/cds-hooks/sandbox-captured/order-select-request-with-medication.json"));
+        var order = SharedExamples.Bytes(SharedExamples.Read("cds-hooks-captured/sandbox-captured/order-select-request-with-medication.json"));
         var results = new HookReadResult[64];
         Parallel.For(0, results.Length, i =>
             results[i] = i % 2 == 0 ? HookRequestReader.Read(epic, HookNames.PatientView) : HookRequestReader.Read(order, HookNames.OrderSelect));

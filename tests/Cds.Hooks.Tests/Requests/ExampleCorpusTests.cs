@@ -5,7 +5,7 @@ using Cds.Hooks.Requests;
 namespace Cds.Hooks.Tests.Requests;
 
 /// <summary>
-/// Every request, context, prefetch and feedback example in shared/cds-hooks/examples and shared/data/cds-hooks, accepted
+/// Every request, context, prefetch and feedback example in tests/data/cds-hooks/examples and tests/data/cds-hooks-captured, accepted
 /// or refused as it should be, with the reason. Fragments (bare <c>context</c>, <c>prefetch</c>, <c>fhirAuthorization</c>) are put
 /// into a minimal valid envelope for the hook their file is about. FHIR version rule: we serve R4; a draft order of a
 /// resource type R4 does not have (DSTU2 <c>MedicationOrder</c>) is refused as not-supported, while STU3 leftovers inside R4
@@ -19,8 +19,8 @@ public sealed class ExampleCorpusTests
     public sealed record Case(string File, Shape Shape, string Hook, bool Accepted, string Reason, string? ProblemPath = null, ProblemCode? ProblemCode = null);
 
     private const string Ex = "cds-hooks/examples/";
-    private const string Inferno = "data/cds-hooks/inferno-crd-fixtures/";
-    private const string Sandbox = "data/cds-hooks/sandbox-captured/";
+    private const string Inferno = "cds-hooks-captured/inferno-crd-fixtures/";
+    private const string Sandbox = "cds-hooks-captured/sandbox-captured/";
 
     public static readonly IReadOnlyList<Case> Cases =
     [
@@ -132,7 +132,7 @@ public sealed class ExampleCorpusTests
     {
         var files = Directory.EnumerateFiles(SharedExamples.ExamplesDir, "*", SearchOption.AllDirectories)
             .Concat(Directory.EnumerateFiles(SharedExamples.DataDir, "*", SearchOption.AllDirectories))
-            .Select(f => Path.GetRelativePath(SharedExamples.SharedDir, f).Replace('\\', '/'))
+            .Select(f => Path.GetRelativePath(SharedExamples.DataRoot, f).Replace('\\', '/'))
             .ToList();
         var known = Cases.Select(c => c.File).Concat(NotRequests.Keys).ToHashSet();
         var unclassified = files.Where(f => !known.Contains(f)).ToList();

@@ -120,7 +120,7 @@ public sealed class PrefetchTests
     [Fact]
     public void Official_FHIR_search_warning_bundle_keeps_outcome_out_of_data()
     {
-        var path = Path.Combine(SharedExamples.SharedDir, "data", "fhir-r4-examples", "Bundle-bundle-search-warning.json");
+        var path = Path.Combine(SharedExamples.DataRoot, "fhir-r4-examples", "Bundle-bundle-search-warning.json");
         Assert.True(File.Exists(path), path);
         var item = Classify(new JsonObject { ["x"] = JsonNode.Parse(File.ReadAllText(path)) }).Get("x");
         Assert.DoesNotContain(item.Resources, r => r is OperationOutcome);

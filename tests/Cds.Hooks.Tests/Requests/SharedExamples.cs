@@ -1,43 +1,23 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Cds.Hooks.Requests;
+using Cds.Testing;
 
 namespace Cds.Hooks.Tests.Requests;
 
-/// <summary>Finds the read-only reference material (<c>shared/cds-hooks/examples</c>, <c>shared/data/cds-hooks</c>) and builds request bodies.</summary>
+/// <summary>The repository's reference material under tests/data (<c>cds-hooks/examples</c>, <c>cds-hooks-captured</c>, ...) and request bodies built for tests.</summary>
 internal static class SharedExamples
 {
-    private static readonly Lazy<string> Root = new(FindRoot);
+    /// <summary>tests/data of this repository (found from the test's output folder, never outside the clone).</summary>
+    public static string DataRoot { get; } = RepoSources.TestData();
 
-    /// <summary>The <c>shared</c> folder of reference material: <c>CDS_SHARED_DIR</c>, or the first ancestor's <c>shared/</c> that has <c>cds-hooks/examples</c>.</summary>
-    public static string SharedDir => Root.Value;
+    public static string ExamplesDir => Path.Combine(DataRoot, "cds-hooks", "examples");
 
-    public static string ExamplesDir => Path.Combine(SharedDir, "cds-hooks", "examples");
+    /// <summary>Requests captured from other CDS clients (Inferno CRD fixtures, the CDS Hooks Sandbox).</summary>
+    public static string DataDir => Path.Combine(DataRoot, "cds-hooks-captured");
 
-    public static string DataDir => Path.Combine(SharedDir, "data", "cds-hooks");
-
-    private static string FindRoot()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("CDS_SHARED_DIR");
-        if (!string.IsNullOrEmpty(fromEnv) && Directory.Exists(Path.Combine(fromEnv, "cds-hooks", "examples")))
-            return fromEnv;
-        foreach (var start in new[] { AppContext.BaseDirectory, SourceDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared");
-                if (Directory.Exists(Path.Combine(candidate, "cds-hooks", "examples")))
-                    return candidate;
-            }
-        }
-        throw new DirectoryNotFoundException("shared/cds-hooks/examples not found above the test directory; set CDS_SHARED_DIR.");
-    }
-
-    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetDirectoryName(path) ?? "/";
-
-    /// <summary>A file under shared/, by path relative to shared/ (e.g. <c>cds-hooks/examples/x.json</c>).</summary>
-    public static string Read(string relativePath) => File.ReadAllText(Path.Combine(SharedDir, relativePath));
+    /// <summary>A file under tests/data, by path relative to it (e.g. <c>cds-hooks/examples/x.json</c>).</summary>
+    public static string Read(string relativePath) => File.ReadAllText(Path.Combine(DataRoot, relativePath));
 
     public static byte[] Bytes(string json) => Encoding.UTF8.GetBytes(json);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +37,7 @@ public sealed class EpicJwtConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task A_static_jwks_with_private_key_material_is_refused()
     {
-        var keypair = Path.Combine("/work/shared/data/jwt-vectors/cds-hooks-sandbox", "jwk-keypair.json");
+        var keypair = RepoSources.TestData("jwt-vectors", "cds-hooks-sandbox", "jwk-keypair.json");
         var message = await StartupErrorAsync(new HookAuthSettings(_schema.Name)
             .Tenant("leaky", ["https://sandbox.cds-hooks.org"], staticJwksPath: keypair));
         Assert.Contains("private key material", message);

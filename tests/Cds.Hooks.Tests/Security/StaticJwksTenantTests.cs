@@ -1,35 +1,22 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 
 namespace Cds.Hooks.Tests.Security;
 
 /// <summary>
 /// Tenants keyed by a static JWKS instead of a jku allowlist: the public CDS Hooks sandbox signs ES384 with the key in
-/// /work/shared/data/jwt-vectors/cds-hooks-sandbox/ (kid 44823f3d-...).
+/// tests/data/jwt-vectors/cds-hooks-sandbox/ (kid 44823f3d-...).
 /// </summary>
 public sealed class StaticJwksTenantTests : IAsyncLifetime
 {
     private const string SandboxIssuer = "https://sandbox.cds-hooks.org";
     private const string SandboxKid = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f";
-    private static readonly string VectorDir = FindVectors();
+    private static readonly string VectorDir = RepoSources.TestData("jwt-vectors", "cds-hooks-sandbox");
     private readonly ReplaySchema _schema = new();
     private TestKey _sandboxKey = null!;
     private HookAuthTestHost _host = null!;
     private JwksHost _elsewhere = null!;
-
-    private static string FindVectors()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data", "jwt-vectors", "cds-hooks-sandbox");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return "/work/shared/data/jwt-vectors/cds-hooks-sandbox";
-    }
 
     public async Task InitializeAsync()
     {
