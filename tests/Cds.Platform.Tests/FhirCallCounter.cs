@@ -7,20 +7,20 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cds.Platform.Tests;
 
 /// <summary>
-/// Listens to one host's <c>cds.fhir.requests</c> (the meter of that host's <see cref="IMeterFactory"/>: both hosts share
-/// the test process) and sums it by tags.
+/// Listens to one counter of one host (the meter of that host's <see cref="IMeterFactory"/>: both hosts share the test
+/// process) and sums it by tags; by default <c>cds.fhir.requests</c>.
 /// </summary>
 public sealed class FhirCallCounter : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(long Value, Dictionary<string, string?> Tags)> _calls = new();
 
-    public FhirCallCounter(IServiceProvider host)
+    public FhirCallCounter(IServiceProvider host, string meter = FhirMetrics.MeterName, string counter = "cds.fhir.requests")
     {
         var scope = host.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == FhirMetrics.MeterName && instrument.Name == "cds.fhir.requests" && ReferenceEquals(instrument.Meter.Scope, scope))
+            if (instrument.Meter.Name == meter && instrument.Name == counter && ReferenceEquals(instrument.Meter.Scope, scope))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
