@@ -1,13 +1,19 @@
 using System.Diagnostics.Metrics;
+using Cds.Enrichment.Rules;
 
 namespace Cds.Enrichment;
 
-/// <summary>Meter "Cds.Enrichment": evaluation duration by hook and tenant, findings produced.</summary>
+/// <summary>
+/// Meter "Cds.Enrichment": evaluation duration by hook and tenant, findings produced, medications no rule vocabulary
+/// recognised, evaluations on data older than the hook's bound.
+/// </summary>
 public sealed class EnrichmentMetrics
 {
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _cards;
     private readonly Counter<long> _storeUnavailable;
+    private readonly Counter<long> _unrecognised;
+    private readonly Counter<long> _staleData;
 
     public EnrichmentMetrics(IMeterFactory meters)
     {
@@ -15,9 +21,24 @@ public sealed class EnrichmentMetrics
         _duration = meter.CreateHistogram<double>("cds.enrichment.duration", "ms", "Rule evaluation including the store append");
         _cards = meter.CreateCounter<long>("cds.enrichment.cards", description: "Cards produced by the rules");
         _storeUnavailable = meter.CreateCounter<long>("cds.enrichment.store_unavailable", description: "Evaluations answered without the event store");
+        _unrecognised = meter.CreateCounter<long>("cds.enrichment.unrecognised_medications",
+            description: "Medications (draft or active) that no rule vocabulary recognised, by tenant and source: extend Rules/data/drug-vocabulary.json");
+        _staleData = meter.CreateCounter<long>("cds.enrichment.stale_data",
+            description: "Order-hook evaluations on a patient context older than Enrichment:OrderTimeMaxAge (Epic could not be read again in time)");
     }
 
     public void StoreUnavailable() => _storeUnavailable.Add(1);
+
+    public void Unrecognised(string tenant, IReadOnlyList<UnrecognisedMedication> medications)
+    {
+        foreach (var source in medications.GroupBy(m => m.Source, StringComparer.Ordinal))
+        {
+            _unrecognised.Add(source.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("source", source.Key));
+        }
+    }
+
+    public void StaleData(string tenant, string hook) =>
+        _staleData.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("hook", hook));
 
     public void Evaluated(string hook, string tenant, double ms, int cards)
     {

@@ -14,7 +14,10 @@ builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
 builder.Services.AddCdsFhir(builder.Configuration);
-builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetSection(EnrichmentOptions.Section));
+builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetSection(EnrichmentOptions.Section))
+    .Validate(o => o.OrderTimeMaxAge > TimeSpan.Zero && o.WarmContextTtl > TimeSpan.Zero,
+        "Enrichment:OrderTimeMaxAge and Enrichment:WarmContextTtl must be positive")
+    .ValidateOnStart();
 builder.Services.AddSingleton<PatientContextCompletion>();
 builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();

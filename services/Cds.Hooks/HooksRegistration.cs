@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Cds.Fhir.Http;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
@@ -41,7 +42,9 @@ public static class HooksRegistration
         services.AddScoped<FeedbackRecorder>();
         services.AddSingleton<PrefetchFetcher>();
         services.AddHttpClient(PrefetchFetcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            // The hook-token reads move the same cds.fhir.requests series as the backend's (token_kind=hook).
+            .AddFhirCallMetering(FhirTokenKind.Hook);
 
         services.AddEpicJwtAuthentication(configuration);
         services.AddHookRequestReading(configuration);

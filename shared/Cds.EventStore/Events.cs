@@ -35,6 +35,11 @@ public sealed record PrefetchResolved(
     IReadOnlyList<string> Unavailable);
 
 /// <summary>The enrichment service evaluated the rules for this hook. <see cref="Late"/>: after the hook had answered.</summary>
+/// <param name="UnrecognisedMedications">
+/// Medications no rule vocabulary recognised, as "draft|active system|code,…" (codes only, never text), so a site can
+/// extend the vocabulary; null when not recorded.
+/// </param>
+/// <param name="Data">Where the patient data the rules read came from and how old it was; null when not recorded.</param>
 public sealed record EnrichmentCompleted(
     string HookInstance,
     string PatientId,
@@ -42,7 +47,30 @@ public sealed record EnrichmentCompleted(
     IReadOnlyList<Finding> Findings,
     IReadOnlyList<string> RuleVersions,
     DateTimeOffset CompletedAt,
-    bool Late);
+    bool Late,
+    IReadOnlyList<string>? UnrecognisedMedications = null,
+    PatientDataUsed? Data = null);
+
+/// <summary>
+/// The patient data behind an evaluation: <see cref="Source"/> is a <see cref="PatientDataSources"/> value,
+/// <see cref="AgeSeconds"/> its age when the rules read it, <see cref="Stale"/> true when it was older than the hook's
+/// bound (order hooks: <c>Enrichment:OrderTimeMaxAge</c>) and Epic could not be read again; <see cref="Note"/> says why.
+/// </summary>
+public sealed record PatientDataUsed(string Source, DateTimeOffset? ReadAt, double? AgeSeconds, bool Stale, string? Note = null);
+
+public static class PatientDataSources
+{
+    /// <summary>Everything came with the request (prefetch, or fetched with the hook's token).</summary>
+    public const string Prefetch = "prefetch";
+    /// <summary>Read from Epic with the backend token for this evaluation.</summary>
+    public const string Epic = "epic";
+    /// <summary>A context read from Epic for an earlier hook, young enough for this one.</summary>
+    public const string Warm = "warm";
+    /// <summary>An older context, used because Epic could not be read again in time; its age is on the cards.</summary>
+    public const string Stale = "stale";
+    /// <summary>What the request lacked could not be read at all: those parts stay gaps.</summary>
+    public const string Unavailable = "unavailable";
+}
 
 /// <summary>What the hook answered Epic, how long it took, and where the cards came from.</summary>
 public sealed record CardsReturned(

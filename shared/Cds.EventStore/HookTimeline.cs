@@ -30,6 +30,10 @@ public sealed class HookTimeline
     public List<string> RuleVersions { get; set; } = [];
     public DateTimeOffset? EnrichedAt { get; set; }
     public bool EnrichedLate { get; set; }
+    /// <summary>Where the patient data of the evaluation came from and how old it was (null: not recorded).</summary>
+    public PatientDataUsed? PatientData { get; set; }
+    /// <summary>Medications no rule vocabulary recognised ("draft rxnorm|860975"): codes only.</summary>
+    public List<string> UnrecognisedMedications { get; set; } = [];
     public List<FeedbackReceived> Feedback { get; set; } = [];
     public List<TimelineEntry> Entries { get; set; } = [];
     /// <summary>Notes written back to Epic for this hook (write-back service), by stable identifier.</summary>
@@ -72,7 +76,33 @@ public sealed partial class HookTimelineProjection : SingleStreamProjection<Hook
         t.EnrichedAt = e.CompletedAt;
         t.EnrichedLate = e.Late;
         t.Entries.Add(new(e.CompletedAt, "enrichment-completed", $"{e.Findings.Count} finding(s){(e.Late ? ", late" : "")}"));
+        if (e.Data is { } data)
+        {
+            t.PatientData = data;
+            t.Entries.Add(new(e.CompletedAt, data.Stale ? "patient-data-stale" : "patient-data", DescribeData(data)));
+        }
+        if (e.UnrecognisedMedications is { Count: > 0 } unrecognised)
+        {
+            t.UnrecognisedMedications = [.. unrecognised];
+            t.Entries.Add(new(e.CompletedAt, "medications-unrecognised", $"{unrecognised.Count}: {string.Join("; ", unrecognised)}"));
+        }
     }
+
+    /// <summary>"epic, read 0 s before the rules", "stale, read 7 min ago: …".</summary>
+    public static string DescribeData(PatientDataUsed data)
+    {
+        var age = data.AgeSeconds is { } s ? $", read {Age(s)} before the rules" : "";
+        return $"{data.Source}{age}{(data.Note is null ? "" : ": " + data.Note)}";
+    }
+
+    /// <summary>An age for people: "45 s", "7 min", "3 h", "2 d".</summary>
+    public static string Age(double seconds) => seconds switch
+    {
+        < 90 => $"{Math.Max(0, Math.Round(seconds)):0} s",
+        < 90 * 60 => $"{Math.Round(seconds / 60):0} min",
+        < 48 * 3600 => $"{Math.Round(seconds / 3600):0} h",
+        _ => $"{Math.Round(seconds / 86400):0} d",
+    };
 
     public static void Apply(FeedbackReceived e, HookTimeline t)
     {

@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace Cds.Fhir;
 
 /// <summary>
-/// Instruments of the <c>Cds.Fhir</c> meter. Tags are tenant, resource type, interaction, status, OAuth error code:
+/// Instruments of the <c>Cds.Fhir</c> meter. Tags are tenant, resource type, interaction, status, token kind, OAuth error code:
 /// never ids, tokens or query values.
 /// </summary>
 public sealed class FhirMetrics
@@ -28,7 +28,7 @@ public sealed class FhirMetrics
     {
         _time = time ?? TimeProvider.System;
         var meter = meterFactory.Create(MeterName);
-        _requests = meter.CreateCounter<long>("cds.fhir.requests", description: "FHIR HTTP calls to Epic, by tenant, resource, interaction and status");
+        _requests = meter.CreateCounter<long>("cds.fhir.requests", description: "FHIR HTTP calls to Epic from every process, by tenant, resource, interaction, status and token kind (backend, hook)");
         _duration = meter.CreateHistogram<double>("cds.fhir.request.duration", unit: "s", description: "Duration of FHIR HTTP calls to Epic");
         _tokenRefreshes = meter.CreateCounter<long>("cds.fhir.token.refreshes", description: "Access tokens obtained from the token endpoint");
         _tokenFailures = meter.CreateCounter<long>("cds.fhir.token.failures", description: "Failed token requests, by OAuth error");
@@ -42,9 +42,13 @@ public sealed class FhirMetrics
             description: "A tenant's circuit breaker toward its Epic: 0 closed, 1 half-open (probing), 2 open (calls refused)");
     }
 
-    internal void Request(string tenant, string resource, FhirInteraction interaction, int status, double seconds)
+    /// <param name="tokenKind">"backend" (the platform's SMART backend token) or "hook" (the hook's fhirAuthorization).</param>
+    internal void Request(string tenant, string resource, FhirInteraction interaction, int status, string tokenKind, double seconds)
     {
-        var tags = new TagList { { "tenant", tenant }, { "resource", resource }, { "interaction", Lower(interaction) }, { "status", status } };
+        var tags = new TagList
+        {
+            { "tenant", tenant }, { "resource", resource }, { "interaction", Lower(interaction) }, { "status", status }, { "token_kind", tokenKind },
+        };
         _requests.Add(1, tags);
         _duration.Record(seconds, tags);
     }

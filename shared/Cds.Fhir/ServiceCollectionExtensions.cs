@@ -18,8 +18,8 @@ public static class CdsFhirServiceCollectionExtensions
     /// Registers SMART Backend Services and Epic-aware FHIR access for every tenant under <c>Tenants</c> in
     /// <paramref name="configuration"/> (the root configuration, or any section holding a <c>Tenants</c> child):
     /// options validated at start-up (ValidateOnStart), one HttpClient per tenant (standard resilience handler with
-    /// Retry-After, jitter and a per-tenant circuit breaker, then the backend token, then metrics and 403
-    /// classification), <see cref="IEpicFhirClientFactory"/>, <see cref="IPatientContextReader"/> and the
+    /// Retry-After, jitter and a per-tenant circuit breaker, then the backend token, then 403 classification,
+    /// then metrics of each attempt), <see cref="IEpicFhirClientFactory"/>, <see cref="IPatientContextReader"/> and the
     /// <c>Cds.Fhir</c> meter.
     /// </summary>
     public static IServiceCollection AddCdsFhir(this IServiceCollection services, IConfiguration configuration)
@@ -64,6 +64,8 @@ public static class CdsFhirServiceCollectionExtensions
                 sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<BackendAuthHandler>>()));
             builder.AddHttpMessageHandler(sp => new EpicResponseHandler(id, sp.GetRequiredService<FhirTenantRegistry>(),
                 sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<EpicResponseHandler>>()));
+            // Innermost: every attempt is one cds.fhir.requests call with token_kind=backend.
+            builder.AddFhirCallMetering(FhirTokenKind.Backend, id);
         }
 
         services.AddSingleton(new RegisteredTenantClients(tenantIds));

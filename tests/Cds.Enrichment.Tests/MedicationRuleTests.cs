@@ -255,10 +255,14 @@ public sealed class MedicationRuleTests
     public void Codes_without_a_system_are_not_guessed()
     {
         var patient = Patient("p") with { Allergies = [new AllergyEntry("a", [new ClinicalCode("", "70618")], "active", "high", null)] };
-        var draft = new DraftMedication("d", [new ClinicalCode("", "723")], "amoxicillin");
+        var draft = new DraftMedication("d", [new ClinicalCode("", "723")], null);
 
         Assert.Empty(Evaluate(HookNames.OrderSelect, patient, draft));
         Assert.Empty(Evaluate(HookNames.OrderSelect, PenicillinAllergic(), draft));
+
+        // The code is still not guessed; the ingredient the medication's text names is read (as a name).
+        var named = Assert.Single(Evaluate(HookNames.OrderSelect, PenicillinAllergic(), draft with { Text = "amoxicillin" }));
+        Assert.Contains("recognised-by=name", named.Finding.Evidence);
     }
 
     [Fact]

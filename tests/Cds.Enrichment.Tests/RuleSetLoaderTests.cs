@@ -43,7 +43,7 @@ public sealed class RuleSetLoaderTests : IDisposable
             ["critical-lab", "diabetes-hba1c-gap", "drug-allergy", "duplicate-therapy", "renal-dosing"],
             rules.Rules.Select(r => r.Id).Order());
         Assert.Contains("drug-allergy@1.0.0", rules.Versions);
-        Assert.Contains("drug-vocabulary@1.0.0", rules.Versions);
+        Assert.Contains("drug-vocabulary@1.1.0", rules.Versions);
         Assert.Equal(["critical-lab", "diabetes-hba1c-gap"], rules.RulesFor(HookNames.PatientView).Select(r => r.Id).Order());
         Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSelect).Select(r => r.Id).Order());
         Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSign).Select(r => r.Id).Order());
@@ -245,6 +245,23 @@ public sealed class RuleSetLoaderTests : IDisposable
         AssertProblem(ex, "drug-vocabulary.json", "$.ingredients[1].rxnorm", "already the code of ingredient 'amoxicillin'");
         AssertProblem(ex, "drug-vocabulary.json", "$.ingredients[2].classes[0]", "unknown class");
         AssertProblem(ex, "drug-vocabulary.json", "$.ingredients[3].products[0].code", "RXCUI");
+    }
+
+    [Fact]
+    public void Ingredient_names_are_checked()
+    {
+        Mutate("drug-vocabulary.json", j =>
+        {
+            var ingredients = j["ingredients"]!.AsArray();
+            ingredients[1]!["names"] = new JsonArray("Amoxicillin");      // amoxicillin's name, in another case
+            ingredients[2]!["names"] = new JsonArray("pen");              // too short to be a name
+            ingredients.Add(new JsonObject { ["id"] = "nameless", ["display"] = "nameless", ["classes"] = new JsonArray() });
+        });
+
+        var ex = Invalid();
+        AssertProblem(ex, "drug-vocabulary.json", "$.ingredients[1].names[0]", "already a name of ingredient 'amoxicillin'");
+        AssertProblem(ex, "drug-vocabulary.json", "$.ingredients[2].names[0]", "not an ingredient name");
+        Assert.Contains(ex.Errors, e => e.File == "drug-vocabulary.json" && e.Message.Contains("RxNorm ingredient code, its names, or both", StringComparison.Ordinal));
     }
 
     [Fact]

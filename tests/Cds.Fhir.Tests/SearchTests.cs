@@ -123,6 +123,6 @@ public sealed class SearchTests : IClassFixture<SandboxFixture>
     {
         await using var host = new FhirTestHost(new TenantConfig("t", _sandbox.FhirBaseUrl));
         Assert.Null(await host.Clients.ForTenant("t").ReadAsync<Patient>("eDoesNotExist.123"));
-        Assert.Equal(1, host.Metrics.Sum("cds.fhir.requests", ("tenant", "t"), ("resource", "Patient"), ("interaction", "read"), ("status", 404)));
+        Assert.Equal(1, host.Metrics.Sum("cds.fhir.requests", ("tenant", "t"), ("resource", "Patient"), ("interaction", "read"), ("status", 404), ("token_kind", "backend")));
     }
 }

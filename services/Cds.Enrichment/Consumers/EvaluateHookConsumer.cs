@@ -51,17 +51,26 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             return;
         }
 
-        var patient = storeUp
-            ? await contexts.CompleteAsync(session, request.Tenant, request.PatientId, request.Context, ct)
-            : request.Context;
-        var outcomes = RuleEngine.Evaluate(rules, new RuleInput
+        var completed = storeUp
+            ? await contexts.CompleteAsync(session, request, ct)
+            : new CompletedContext(request.Context, new PatientDataUsed(
+                request.Context is { Gaps.Count: 0 } ? PatientDataSources.Prefetch : PatientDataSources.Unavailable,
+                request.Context?.AsOf, null, Stale: false, "event store unavailable: no warm context, no backend read"));
+        var input = new RuleInput
         {
             Hook = request.Hook,
-            Context = patient,
+            Context = completed.Context,
             DraftMedications = request.DraftMedications,
             Now = time.GetUtcNow(),
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
-        });
+        };
+        var outcomes = StaleDataNotice.Apply(RuleEngine.Evaluate(rules, input), completed.Data);
+        var unrecognised = UnrecognisedMedications.Find(rules, input);
+        metrics.Unrecognised(request.Tenant, unrecognised);
+        if (completed.Data.Stale)
+        {
+            metrics.StaleData(request.Tenant, request.Hook);
+        }
         var completedAt = time.GetUtcNow();
         var result = new HookEvaluated
         {
@@ -77,7 +86,8 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
         if (storeUp)
         {
             await HookStreams.AppendAsync(session, request.HookInstance, ct, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
-                result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline));
+                result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline,
+                UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data));
             await session.SaveChangesAsync(ct);
         }
         metrics.Evaluated(request.Hook, request.Tenant, time.GetElapsedTime(started).TotalMilliseconds, result.Cards.Count);

@@ -25,7 +25,7 @@ internal static class MedicationRules
         for (var index = 0; index < input.DraftMedications.Count; index++)
         {
             var draft = input.DraftMedications[index];
-            var ingredients = vocabulary.IngredientsOf(draft.Codes);
+            var (ingredients, recognisedBy) = vocabulary.Recognise(draft.Codes, draft.Text);
             if (ingredients.Count == 0)
             {
                 continue;
@@ -69,8 +69,9 @@ internal static class MedicationRules
 
             var evidence = new List<string>();
             evidence.AddRange(ContextFacts.CodesEvidence("draft", draft.Codes));
+            evidence.AddRange(RecognitionEvidence(recognisedBy));
             evidence.AddRange(matches.Select(m => m.Ingredient).Distinct(StringComparer.Ordinal)
-                .Select(i => $"ingredient={Terminology.Evidence(CodeSystems.RxNorm, vocabulary.Ingredient(i)!.RxNorm)}"));
+                .Select(i => $"ingredient={vocabulary.Ingredient(i)!.Evidence}"));
             evidence.AddRange(matches.Where(m => m.ClassId is not null).Select(m => $"class={m.ClassId}").Distinct(StringComparer.Ordinal));
             evidence.AddRange(matches.SelectMany(m => ContextFacts.CodesEvidence("allergy", m.Allergy.Codes)).Distinct(StringComparer.Ordinal));
             evidence.Add($"criticality={values["criticality"]}");
@@ -90,7 +91,7 @@ internal static class MedicationRules
         for (var index = 0; index < input.DraftMedications.Count; index++)
         {
             var draft = input.DraftMedications[index];
-            var ingredients = vocabulary.IngredientsOf(draft.Codes);
+            var (ingredients, recognisedBy) = vocabulary.Recognise(draft.Codes, draft.Text);
             if (ingredients.Count == 0)
             {
                 continue;
@@ -98,7 +99,7 @@ internal static class MedicationRules
 
             var actives = patient.ActiveMedications
                 .Where(m => ContextFacts.IsActive(m) && !IsSameOrder(m, draft))
-                .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes)))
+                .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes, m.Text)))
                 .Where(m => m.Ingredients.Count > 0)
                 .ToList();
 
@@ -117,8 +118,9 @@ internal static class MedicationRules
                     ["class"] = classId is null ? "" : vocabulary.Class(classId)!.Display,
                 };
                 var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
+                    .Concat(RecognitionEvidence(recognisedBy))
                     .Concat(ContextFacts.CodesEvidence("active", byIngredient.Medication.Codes))
-                    .Append($"ingredient={Terminology.Evidence(CodeSystems.RxNorm, vocabulary.Ingredient(shared)!.RxNorm)}")
+                    .Append($"ingredient={vocabulary.Ingredient(shared)!.Evidence}")
                     .Append("duplicate=ingredient")
                     .ToList();
                 yield return builder.Build(DraftSubject(draft, index), builder.Rule.Indicator, "summaryIngredient", "detailIngredient", values, evidence, draft);
@@ -148,6 +150,7 @@ internal static class MedicationRules
                     ["class"] = vocabulary.Class(classId)!.Display,
                 };
                 var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
+                    .Concat(RecognitionEvidence(recognisedBy))
                     .Concat(ContextFacts.CodesEvidence("active", active.Medication.Codes))
                     .Append($"class={classId}")
                     .Append("duplicate=class")
@@ -175,7 +178,7 @@ internal static class MedicationRules
         for (var index = 0; index < input.DraftMedications.Count; index++)
         {
             var draft = input.DraftMedications[index];
-            var ingredients = vocabulary.IngredientsOf(draft.Codes);
+            var (ingredients, recognisedBy) = vocabulary.Recognise(draft.Codes, draft.Text);
             var entry = parameters.Drugs.FirstOrDefault(d => ingredients.Contains(d.Ingredient, StringComparer.Ordinal));
             if (entry is null || egfr.Value >= entry.EgfrBelow)
             {
@@ -192,7 +195,8 @@ internal static class MedicationRules
                 ["advice"] = entry.Advice,
             };
             var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
-                .Append($"ingredient={Terminology.Evidence(CodeSystems.RxNorm, vocabulary.Ingredient(entry.Ingredient)!.RxNorm)}")
+                .Concat(RecognitionEvidence(recognisedBy))
+                .Append($"ingredient={vocabulary.Ingredient(entry.Ingredient)!.Evidence}")
                 .Append($"egfr={ContextFacts.MatchedCode(egfr.Codes, parameters.EgfrCodes)}")
                 .Append($"value={values["value"]}")
                 .Append($"unit={(string.IsNullOrWhiteSpace(egfr.Unit) ? "none" : egfr.Unit.Trim())}")
@@ -202,6 +206,9 @@ internal static class MedicationRules
             yield return builder.Build(DraftSubject(draft, index), builder.Rule.Indicator, "summary", "detail", values, evidence, draft);
         }
     }
+
+    /// <summary>"recognised-by=name" when the draft's ingredient came from its name, not a code (for audit).</summary>
+    private static IEnumerable<string> RecognitionEvidence(RecognisedBy by) => by == RecognisedBy.Name ? ["recognised-by=name"] : [];
 
     /// <summary>Stable subject of a draft for its card uuid: the request id, or its position and codes.</summary>
     private static string DraftSubject(DraftMedication draft, int index) =>

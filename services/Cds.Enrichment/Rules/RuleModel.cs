@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Cds.Contracts;
 
 namespace Cds.Enrichment.Rules;
@@ -140,23 +141,43 @@ public sealed record CriticalLabParameters(IReadOnlyList<CriticalLabDefinition> 
 
 public sealed record DrugClass(string Id, string Display, bool CrossReactiveAllergy, IReadOnlyList<CodePattern> AllergyCodes);
 
+/// <param name="RxNorm">The RxNorm ingredient (IN) code; null when only the names are known.</param>
+/// <param name="Names">
+/// Names the ingredient goes by in RxNorm names and medication text (whole words, case-insensitive), e.g. "metformin"
+/// in "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet".
+/// </param>
 public sealed record Ingredient(
     string Id,
     string Display,
-    string RxNorm,
+    string? RxNorm,
     IReadOnlyList<string> Classes,
     IReadOnlyList<CodePattern> Products,
-    IReadOnlyList<CodePattern> AllergyCodes);
+    IReadOnlyList<CodePattern> AllergyCodes,
+    IReadOnlyList<string>? Names = null)
+{
+    /// <summary>Name-free evidence: "rxnorm|6809", or "ingredient:piperacillin" for an ingredient known by name only.</summary>
+    public string Evidence => RxNorm is null ? $"ingredient:{Id}" : Terminology.Evidence(CodeSystems.RxNorm, RxNorm);
+}
+
+/// <summary>How a medication was recognised: by a listed product code, by its ingredient code, or by an ingredient name.</summary>
+public enum RecognisedBy
+{
+    None,
+    Code,
+    Name,
+}
 
 /// <summary>
-/// Ingredients (RxNorm IN) with their common products (SCD) and classes, and the allergy codes that name them.
-/// Resolves a medication's codes to ingredients and an allergy's codes to ingredients/classes.
+/// Ingredients (RxNorm IN) with their common products (SCD), names and classes, and the allergy codes that name them.
+/// Resolves a medication's codes (or, failing them, the names in its codings and text) to ingredients and an
+/// allergy's codes to ingredients/classes.
 /// </summary>
 public sealed class DrugVocabulary
 {
     private readonly Dictionary<string, Ingredient> _ingredients;
     private readonly Dictionary<string, DrugClass> _classes;
     private readonly Dictionary<string, List<string>> _rxNormToIngredients = new(StringComparer.Ordinal);
+    private readonly List<(Regex Pattern, string IngredientId)> _names = [];
 
     internal DrugVocabulary(string id, string version, IReadOnlyList<Ingredient> ingredients, IReadOnlyList<DrugClass> classes)
     {
@@ -166,12 +187,30 @@ public sealed class DrugVocabulary
         _classes = classes.ToDictionary(c => c.Id, StringComparer.Ordinal);
         foreach (var ingredient in ingredients)
         {
-            Add(ingredient.RxNorm, ingredient.Id);
+            if (ingredient.RxNorm is not null)
+            {
+                Add(ingredient.RxNorm, ingredient.Id);
+            }
             foreach (var product in ingredient.Products)
             {
                 Add(product.Code, ingredient.Id);
             }
+            foreach (var name in ingredient.Names ?? [])
+            {
+                _names.Add((WholeWords(name), ingredient.Id));
+            }
         }
+    }
+
+    /// <summary>
+    /// A name as whole words, case-insensitive: "penicillin V" matches "Penicillin V Potassium 250 MG Oral Tablet" and
+    /// "amoxicillin" matches "amoxicillin / clavulanate", but "penicillin" never matches "penicillamine".
+    /// </summary>
+    internal static Regex WholeWords(string name)
+    {
+        var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Regex.Escape);
+        return new Regex(@"(?<![\p{L}\p{N}])" + string.Join(@"[\s\-]+", words) + @"(?![\p{L}\p{N}])",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
     }
 
     public string Id { get; }
@@ -197,6 +236,44 @@ public sealed class DrugVocabulary
 
         return [.. found];
     }
+
+    /// <summary>
+    /// Ingredient ids of a medication: its listed product or RxNorm ingredient codes first; only when no code is known,
+    /// the ingredient names in its codings' displays and its text (an unlisted product such as "24 HR Metformin
+    /// hydrochloride 500 MG Extended Release Oral Tablet", or a local code with a name).
+    /// </summary>
+    public (IReadOnlyList<string> Ingredients, RecognisedBy By) Recognise(IReadOnlyList<ClinicalCode> codes, string? text)
+    {
+        var byCode = IngredientsOf(codes);
+        if (byCode.Count > 0)
+        {
+            return (byCode, RecognisedBy.Code);
+        }
+
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var name in codes.Select(c => c.Display).Append(text).Where(n => !string.IsNullOrWhiteSpace(n)))
+        {
+            foreach (var (pattern, id) in _names)
+            {
+                try
+                {
+                    if (pattern.IsMatch(name!))
+                    {
+                        found.Add(id);
+                    }
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    // A pathological text is not a name; the medication stays unrecognised (and is counted so).
+                }
+            }
+        }
+
+        return found.Count > 0 ? ([.. found], RecognisedBy.Name) : ([], RecognisedBy.None);
+    }
+
+    /// <summary>Ingredient ids of a medication by <see cref="Recognise"/>.</summary>
+    public IReadOnlyList<string> IngredientsOf(IReadOnlyList<ClinicalCode> codes, string? text) => Recognise(codes, text).Ingredients;
 
     public IReadOnlyList<string> ClassesOf(IEnumerable<string> ingredientIds) =>
         [.. ingredientIds.SelectMany(i => _ingredients.TryGetValue(i, out var ing) ? ing.Classes : []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];

@@ -23,6 +23,10 @@ public static partial class RuleSetLoader
     [GeneratedRegex(@"^[A-Za-z0-9]{1,100}$")]
     private static partial Regex TopicCodePattern();
 
+    /// <summary>An ingredient name as RxNorm spells it: words of letters/digits, separated by a space or a dash.</summary>
+    [GeneratedRegex(@"^(?=.{4,80}$)[A-Za-z0-9]+([ -][A-Za-z0-9]+)*$")]
+    private static partial Regex NamePattern();
+
     [GeneratedRegex(@"^[A-Za-z0-9-]{1,64}$")]
     private static partial Regex ReasonCodePattern();
 
@@ -193,12 +197,14 @@ public static partial class RuleSetLoader
 
         var ingredients = new List<Ingredient>();
         var ingredientCodes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ingredientNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var ingredientReaders = root.Objects("ingredients") ?? [];
         foreach (var i in ingredientReaders)
         {
             var ingredientId = i.String("id");
             var display = i.String("display");
-            var rxnorm = i.String("rxnorm");
+            var rxnorm = i.String("rxnorm", required: false);
+            var rxnormGiven = rxnorm is not null;
             if (rxnorm is not null && Terminology.FormatProblem(CodeSystems.RxNorm, rxnorm, prefix: false) is { } problem)
             {
                 i.Problem("rxnorm", problem);
@@ -228,6 +234,29 @@ public static partial class RuleSetLoader
 
             var products = ReadCodes(i, "products", required: false, allowEmpty: true, allowed: [CodeSystems.RxNorm]);
             var allergyCodes = ReadCodes(i, "allergyCodes", required: false, allowEmpty: true, allowed: [CodeSystems.Snomed]);
+            var names = new List<string>();
+            foreach (var (name, path) in i.Strings("names", required: false) ?? [])
+            {
+                var trimmed = name.Trim();
+                if (!NamePattern().IsMatch(trimmed))
+                {
+                    i.Errors.Add(path, $"'{name}' is not an ingredient name (letters, digits, spaces and dashes; at least 4 characters)");
+                }
+                else if (ingredientNames.TryGetValue(trimmed, out var owner) || names.Contains(trimmed, StringComparer.OrdinalIgnoreCase))
+                {
+                    i.Errors.Add(path, $"name '{trimmed}' is already a name of ingredient '{owner ?? ingredientId}'");
+                }
+                else
+                {
+                    names.Add(trimmed);
+                }
+            }
+
+            if (!rxnormGiven && names.Count == 0)
+            {
+                i.Problem("rxnorm", "an ingredient needs its RxNorm ingredient code, its names, or both");
+            }
+
             i.Done();
             if (ingredientId is not null && !IdPattern().IsMatch(ingredientId))
             {
@@ -237,9 +266,13 @@ public static partial class RuleSetLoader
             {
                 i.Problem("id", $"duplicate ingredient id '{ingredientId}'");
             }
-            else if (ingredientId is not null && display is not null && rxnorm is not null)
+            else if (ingredientId is not null && display is not null && (rxnorm is not null || (names.Count > 0 && !rxnormGiven)))
             {
-                ingredients.Add(new Ingredient(ingredientId, display, rxnorm, classRefs, products, allergyCodes));
+                ingredients.Add(new Ingredient(ingredientId, display, rxnorm, classRefs, products, allergyCodes, names));
+                foreach (var name in names)
+                {
+                    ingredientNames[name] = ingredientId;
+                }
             }
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Cds.Fhir.Http;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Requests;
 
@@ -54,6 +55,7 @@ public sealed class PrefetchFetcher(IHttpClientFactory http, IConfiguration conf
                 using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl + query));
                 message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", auth.AccessToken);
                 message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+                FhirMeteringHandler.Describe(message, tenant, ResourceTypeOf(query));
                 using var response = await client.SendAsync(message, cts.Token);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -137,6 +139,14 @@ public sealed class PrefetchFetcher(IHttpClientFactory http, IConfiguration conf
             result.Append(rest[..open]).Append(Uri.EscapeDataString(value));
             rest = rest[(open + close + 2)..];
         }
+    }
+
+    /// <summary>The resource type a rendered prefetch query reads ("MedicationRequest?patient=…" → MedicationRequest).</summary>
+    internal static string? ResourceTypeOf(string query)
+    {
+        var end = query.IndexOfAny(['?', '/']);
+        var type = end < 0 ? query : query[..end];
+        return type.Length > 0 && type.All(char.IsAsciiLetter) ? type : null;
     }
 
     private bool IsTenantFhirServer(string tenant, Uri fhirServer)

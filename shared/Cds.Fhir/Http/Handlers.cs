@@ -56,7 +56,7 @@ internal sealed class BackendAuthHandler : DelegatingHandler
 }
 
 /// <summary>
-/// Innermost handler: counts every HTTP call (tenant, resource, interaction, status), turns a 403 into
+/// Turns a 403 into
 /// <see cref="EpicNotAuthorizedForServiceException"/> (never retried), and enforces the call's byte budget by reading
 /// at most the remaining bytes of a page.
 /// </summary>
@@ -80,20 +80,10 @@ internal sealed partial class EpicResponseHandler : DelegatingHandler
         var scope = FhirCallScope.Current;
         var (resource, interaction) = Describe(request);
         var started = Stopwatch.GetTimestamp();
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-            _metrics.Request(_tenant, resource, interaction, 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
-            throw;
-        }
-
+        // Counted by the FhirMeteringHandler inside this one (each attempt, token kind "backend").
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         var elapsed = Stopwatch.GetElapsedTime(started);
-        _metrics.Request(_tenant, resource, interaction, status, elapsed.TotalSeconds);
         _logger.LogDebug("FHIR {Resource} {Interaction} for tenant {Tenant}: {Status} in {ElapsedMs:0} ms", resource, interaction, _tenant, status, elapsed.TotalMilliseconds);
         if (scope is not null)
         {
