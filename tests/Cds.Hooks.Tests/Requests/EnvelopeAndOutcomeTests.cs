@@ -85,7 +85,7 @@ public sealed class EnvelopeAndOutcomeTests
             Source = new CardSource { Label = "Rules", Topic = new Coding { Code = "drugallergy", System = "urn:x" } },
             Suggestions = [],
             Links = [],
-            OverrideReasons = [new OverrideReason { Code = "x", Display = "X" }],
+            OverrideReasons = [new OverrideReason { Code = "x", System = "urn:x", Display = "X" }],
         };
         var json = CdsHookResponse.From([card], []).ToJson();
         var node = JsonNode.Parse(json)!.AsObject();
