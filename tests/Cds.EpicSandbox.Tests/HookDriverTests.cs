@@ -237,4 +237,36 @@ public sealed class HookDriverTests(SandboxFixture f) : IClassFixture<SandboxFix
         var (read, _) = await f.GetAsync("Patient/" + SandboxPatients.PenicillinAllergic, token); // minted by this sandbox over HTTP
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
     }
+
+    [Fact]
+    public async Task The_drive_command_prints_the_schema_verdict_and_fails_on_a_broken_answer()
+    {
+        await using var cds = await FakeCdsService.StartAsync();
+        string[] args = ["drive", "--cds", cds.ServicesBaseUrl.ToString(), "--hook", "patient-view", "--patient", "penicillin-allergic",
+            "--sandbox", f.Sandbox.BaseUrl.ToString()];
+        var (exit, output) = await CaptureAsync(() => SandboxProgram.Main(args));
+        Assert.Equal(0, exit);
+        Assert.Contains("schema: CDS Hooks 2.0 response valid", output, StringComparison.Ordinal);
+
+        cds.BreakCard = card => card["indicator"] = "hard-stop";
+        (exit, output) = await CaptureAsync(() => SandboxProgram.Main(args));
+        Assert.Equal(1, exit);
+        Assert.Contains("schema: CDS Hooks 2.0 response INVALID", output, StringComparison.Ordinal);
+        Assert.Contains("/cards/0/indicator", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> CaptureAsync(Func<Task<int>> run)
+    {
+        var original = Console.Out;
+        using var writer = new StringWriter();
+        Console.SetOut(writer);
+        try
+        {
+            return (await run(), writer.ToString());
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+    }
 }
