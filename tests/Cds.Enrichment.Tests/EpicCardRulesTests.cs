@@ -86,6 +86,16 @@ public sealed class EpicCardRulesTests
     }
 
     [Fact]
+    public void Delete_action_accepts_Epics_long_draft_ids()
+    {
+        var suggestion = Valid().Suggestions![0];
+        var id = "MedicationRequest/" + string.Concat(Enumerable.Repeat("eA1.b-", 20)); // 120 characters, as Epic's draft ids
+        var card = Valid() with { Suggestions = [suggestion with { Actions = [suggestion.Actions![0] with { ResourceId = id }] }] };
+
+        Assert.Empty(EpicCardRules.Violations(card));
+    }
+
+    [Fact]
     public void Topic_without_a_system_is_a_violation() =>
         Assert.Contains(EpicCardRules.Violations(Valid() with { Source = Valid().Source with { Topic = new Coding { Code = "CDSDRUGALLERGY" } } }),
             v => v.Contains("topic.system"));

@@ -18,7 +18,8 @@ public static partial class EpicCardRules
     [GeneratedRegex(@"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^>]*)?>")]
     private static partial Regex HtmlTag();
 
-    [GeneratedRegex(@"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]{1,64}$")]
+    /// <summary>Type/id; no length cap: Epic's draft order ids run past FHIR's 64 characters.</summary>
+    [GeneratedRegex(@"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]+$")]
     private static partial Regex RelativeReference();
 
     private static readonly string[] ActionTypes = ["create", "update", "delete"];
