@@ -22,7 +22,8 @@ public static class HookEndpoints
                 id = s.Id,
                 title = s.Title,
                 description = s.Description,
-                prefetch = s.Prefetch,
+                // Optional, and JSON members are never empty (CDS Hooks 2.0 "Use of JSON", requirement 3).
+                prefetch = s.Prefetch.Count > 0 ? s.Prefetch : null,
                 usageRequirements = s.UsageRequirements,
             }),
         }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);

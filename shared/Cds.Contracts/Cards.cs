@@ -47,11 +47,15 @@ public sealed record Coding
     public string? Display { get; init; }
 }
 
+/// <summary>
+/// A reason the user may pick when overriding a card: a CDS Hooks 2.0 Coding whose system and code are required
+/// (spec "Coding", requirements 216–217) and whose display the service MUST populate (requirements 100, 136, 219).
+/// </summary>
 public sealed record OverrideReason
 {
     public required string Code { get; init; }
-    public string? System { get; init; }
-    public string? Display { get; init; }
+    public required string System { get; init; }
+    public required string Display { get; init; }
 }
 
 public sealed record Link
@@ -60,7 +64,10 @@ public sealed record Link
     public required string Url { get; init; }
     /// <summary>"absolute" or "smart".</summary>
     public required string Type { get; init; }
+    /// <summary>Only for <c>smart</c> links: not valid on absolute links (requirements 146–147).</summary>
     public string? AppContext { get; init; }
+    /// <summary>CDS Hooks 2.0 hint that the client may launch the link at once.</summary>
+    public bool? Autolaunchable { get; init; }
 }
 
 public sealed record Suggestion
@@ -79,8 +86,59 @@ public sealed record CardAction
     public required string Description { get; init; }
     /// <summary>The FHIR resource for create/update, as JSON.</summary>
     public JsonElement? Resource { get; init; }
-    /// <summary>For delete: relative references such as <c>MedicationRequest/123</c>.</summary>
-    public IReadOnlyList<string>? ResourceId { get; init; }
+    /// <summary>
+    /// For delete: one relative reference such as <c>MedicationRequest/123</c> — a string, not a list (CDS Hooks 2.0
+    /// "Action", requirement 135). One delete action removes one resource.
+    /// </summary>
+    [JsonConverter(typeof(ResourceIdConverter))]
+    public string? ResourceId { get; init; }
+}
+
+/// <summary>
+/// Writes <see cref="CardAction.ResourceId"/> as the string the spec requires. Reads that string, and also the
+/// one-element array that builds before the fix wrote, so cards already in the event store still load.
+/// </summary>
+public sealed class ResourceIdConverter : JsonConverter<string?>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.StartArray:
+                string? single = null;
+                var count = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != JsonTokenType.String || ++count > 1)
+                    {
+                        throw new JsonException("resourceId: a legacy array must hold exactly one relative reference");
+                    }
+
+                    single = reader.GetString();
+                }
+
+                return single ?? throw new JsonException("resourceId: a legacy array must hold exactly one relative reference");
+            default:
+                throw new JsonException($"resourceId must be a string, not {reader.TokenType}");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
 }
 
 /// <summary>JSON options for everything the platform writes in CDS Hooks shape: camelCase, no nulls.</summary>

@@ -29,7 +29,7 @@ public sealed class MedicationRuleTests
         var suggestion = Assert.Single(card.Suggestions!);
         var action = Assert.Single(suggestion.Actions!);
         Assert.Equal("delete", action.Type);
-        Assert.Equal(["MedicationRequest/draft-amox-1"], action.ResourceId);
+        Assert.Equal("MedicationRequest/draft-amox-1", action.ResourceId);
         Assert.Contains(card.OverrideReasons!, r => r.Display == "Patient has tolerated before");
         Assert.Contains(card.OverrideReasons!, r => r.Display == "Benefit outweighs risk");
 
@@ -110,7 +110,7 @@ public sealed class MedicationRuleTests
     {
         var (card, _) = Assert.Single(Evaluate(HookNames.OrderSelect, PenicillinAllergic(), Amoxicillin(id: "MedicationRequest/abc-1")));
 
-        Assert.Equal(["MedicationRequest/abc-1"], card.Suggestions![0].Actions![0].ResourceId);
+        Assert.Equal("MedicationRequest/abc-1", card.Suggestions![0].Actions![0].ResourceId);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class MedicationRuleTests
         Assert.Contains("**25 mL/min/1.73 m2**", card.Detail);
         Assert.Contains("2026-10-15", card.Detail);
         Assert.Contains("contraindicated", card.Detail);
-        Assert.Equal(["MedicationRequest/draft-metformin-1"], card.Suggestions![0].Actions![0].ResourceId);
+        Assert.Equal("MedicationRequest/draft-metformin-1", card.Suggestions![0].Actions![0].ResourceId);
         Assert.Contains("egfr=loinc|33914-3", finding.Evidence);
         Assert.Contains("value=25", finding.Evidence);
         Assert.Contains("unit=mL/min/{1.73_m2}", finding.Evidence);

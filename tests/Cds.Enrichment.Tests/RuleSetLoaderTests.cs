@@ -117,6 +117,15 @@ public sealed class RuleSetLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Topic_without_a_system_is_rejected()
+    {
+        // A CDS Hooks Coding's system is required (CDS Hooks 2.0 "Coding", requirement 217).
+        Mutate("duplicate-therapy.json", j => j["topic"]!.AsObject().Remove("system"));
+
+        AssertProblem(Invalid(), "duplicate-therapy.json", "$.topic.system", "is required");
+    }
+
+    [Fact]
     public void Topic_code_longer_than_100_characters_is_rejected()
     {
         Mutate("critical-lab.json", j => j["topic"]!["code"] = new string('A', 101));

@@ -22,6 +22,9 @@ public sealed class FakeCdsService : IAsyncDisposable
 
     public Uri ServicesBaseUrl { get; private set; } = null!;
 
+    /// <summary>Changes the one card before it is sent (e.g. to break a CDS Hooks rule on purpose).</summary>
+    public Action<JsonObject>? BreakCard { get; set; }
+
     private FakeCdsService(WebApplication app) => _app = app;
 
     public static async Task<FakeCdsService> StartAsync()
@@ -47,7 +50,9 @@ public sealed class FakeCdsService : IAsyncDisposable
                 ["indicator"] = "warning",
                 ["source"] = new JsonObject { ["label"] = "fake" },
                 ["suggestions"] = new JsonArray(new JsonObject { ["label"] = "do it", ["uuid"] = "8d5f7c0e-2222-4c6e-9d2a-000000000002" }),
+                ["selectionBehavior"] = "any", // required with suggestions (CDS Hooks 2.0 req 93)
             };
+            service.BreakCard?.Invoke(card);
             return Results.Text(new JsonObject { ["cards"] = new JsonArray(card) }.ToJsonString(), "application/json");
         });
         await app.StartAsync();

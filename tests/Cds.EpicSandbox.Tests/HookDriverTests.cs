@@ -67,6 +67,36 @@ public sealed class HookDriverTests(SandboxFixture f) : IClassFixture<SandboxFix
     }
 
     [Fact]
+    public async Task The_driver_refuses_an_answer_that_breaks_the_CDS_Hooks_schema_like_a_strict_Epic()
+    {
+        var (cds, driver) = await StartAsync();
+        await using var _ = cds;
+        using (var ok = await driver.SendAsync("patient-view", driver.BuildPatientView(SandboxPatients.PenicillinAllergic)))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Contains("\"cards\"", await ok.Content.ReadAsStringAsync(), StringComparison.Ordinal); // still readable after the check
+        }
+
+        cds.BreakCard = card =>
+        {
+            card.Remove("selectionBehavior");
+            card["suggestions"]![0]!["actions"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "delete", ["description"] = "Remove", ["resourceId"] = new JsonArray("MedicationRequest/1"),
+            });
+        };
+        var refused = await Assert.ThrowsAsync<Conformance.CdsHooksConformanceException>(() =>
+            driver.SendAsync("patient-view", driver.BuildPatientView(SandboxPatients.PenicillinAllergic)));
+        Assert.Contains(refused.Violations, v => v.Pointer == "/cards/0" && v.Keyword == "dependentRequired");
+        Assert.Contains(refused.Violations, v => v.Pointer == "/cards/0/suggestions/0/actions/0/resourceId" && v.Keyword == "type");
+        Assert.Contains("req 135", refused.Message, StringComparison.Ordinal);
+
+        driver.Strict = false; // a host that is not a CDS service
+        using var loose = await driver.SendAsync("patient-view", driver.BuildPatientView(SandboxPatients.PenicillinAllergic));
+        Assert.Equal(HttpStatusCode.OK, loose.StatusCode);
+    }
+
+    [Fact]
     public async Task Patient_view_has_Epics_shape_and_a_working_fhirAuthorization()
     {
         var (cds, driver) = await StartAsync();
@@ -206,5 +236,37 @@ public sealed class HookDriverTests(SandboxFixture f) : IClassFixture<SandboxFix
         var token = (string)requests[0].Body["fhirAuthorization"]!["access_token"]!;
         var (read, _) = await f.GetAsync("Patient/" + SandboxPatients.PenicillinAllergic, token); // minted by this sandbox over HTTP
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_drive_command_prints_the_schema_verdict_and_fails_on_a_broken_answer()
+    {
+        await using var cds = await FakeCdsService.StartAsync();
+        string[] args = ["drive", "--cds", cds.ServicesBaseUrl.ToString(), "--hook", "patient-view", "--patient", "penicillin-allergic",
+            "--sandbox", f.Sandbox.BaseUrl.ToString()];
+        var (exit, output) = await CaptureAsync(() => SandboxProgram.Main(args));
+        Assert.Equal(0, exit);
+        Assert.Contains("schema: CDS Hooks 2.0 response valid", output, StringComparison.Ordinal);
+
+        cds.BreakCard = card => card["indicator"] = "hard-stop";
+        (exit, output) = await CaptureAsync(() => SandboxProgram.Main(args));
+        Assert.Equal(1, exit);
+        Assert.Contains("schema: CDS Hooks 2.0 response INVALID", output, StringComparison.Ordinal);
+        Assert.Contains("/cards/0/indicator", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> CaptureAsync(Func<Task<int>> run)
+    {
+        var original = Console.Out;
+        using var writer = new StringWriter();
+        Console.SetOut(writer);
+        try
+        {
+            return (await run(), writer.ToString());
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
     }
 }

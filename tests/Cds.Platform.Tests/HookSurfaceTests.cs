@@ -227,6 +227,9 @@ public sealed class HookSurfaceTests(PlatformFixture platform) : IClassFixture<P
         Assert.Null(await session.LoadAsync<HookTimeline>(hookInstance));
     }
 
-    private static List<string> CardIds(string body) =>
-        [.. JsonNode.Parse(body)!["cards"]!.AsArray().Select(c => c!["uuid"]!.GetValue<string>())];
+    private static List<string> CardIds(string body)
+    {
+        Cds.Testing.CdsHooksAssert.ValidResponse(body);
+        return [.. JsonNode.Parse(body)!["cards"]!.AsArray().Select(c => c!["uuid"]!.GetValue<string>())];
+    }
 }

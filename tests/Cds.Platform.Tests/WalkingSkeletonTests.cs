@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Cds.EpicSandbox;
 using Cds.EventStore;
+using Cds.Testing;
 using Marten;
 
 namespace Cds.Platform.Tests;
@@ -12,8 +13,9 @@ public sealed class WalkingSkeletonTests(PlatformFixture platform) : IClassFixtu
     [Fact]
     public async Task Discovery_lists_the_three_hook_services()
     {
-        using var client = platform.Hooks.CreateClient();
-        using var doc = JsonDocument.Parse(await client.GetStringAsync("/cds-services"));
+        // The strict driver checks the discovery schema; CdsHooksAssert checks it again for this test's own read.
+        using var response = await platform.Driver().GetDiscoveryAsync();
+        using var doc = await CdsHooksAssert.ReadDiscoveryAsync(response);
         var services = doc.RootElement.GetProperty("services").EnumerateArray().ToList();
         Assert.Equal(["order-select", "order-sign", "patient-view"], services.Select(s => s.GetProperty("hook").GetString()).Order());
         Assert.All(services, s =>
@@ -23,6 +25,12 @@ public sealed class WalkingSkeletonTests(PlatformFixture platform) : IClassFixtu
             Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("description").GetString()));
             Assert.False(string.IsNullOrWhiteSpace(s.GetProperty("usageRequirements").GetString()));
             Assert.Contains("{{context.patientId}}", s.GetProperty("prefetch").GetRawText());
+            // Only root-level primitive context fields are tokens (CDS Hooks 2.0 req 57); never draftOrders or
+            // selections (hook library req 16, 89, 93): every token here is {{context.patientId}}.
+            foreach (var template in s.GetProperty("prefetch").EnumerateObject())
+            {
+                Assert.All(System.Text.RegularExpressions.Regex.Matches(template.Value.GetString()!, @"\{\{[^}]*\}\}"), m => Assert.Equal("{{context.patientId}}", m.Value));
+            }
         });
     }
 
@@ -34,8 +42,7 @@ public sealed class WalkingSkeletonTests(PlatformFixture platform) : IClassFixtu
         var hookInstance = request["hookInstance"]!.GetValue<string>();
 
         using var response = await driver.SendAsync("cds-patient-view", request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var doc = await CdsHooksAssert.ReadResponseAsync(response);
         var cards = doc.RootElement.GetProperty("cards").EnumerateArray().ToList();
         var gap = Assert.Single(cards, c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSDMHBA1CGAP");
         Assert.Contains("10.2", gap.GetProperty("summary").GetString() + gap.GetProperty("detail").GetString());

@@ -17,7 +17,7 @@ internal static class TestData
         Source = new CardSource { Label = "CDS platform drug-allergy rules", Topic = new Coding { Code = "drugallergypenicillin", Display = "Drug allergy" } },
         Suggestions = [new Suggestion { Label = "Cancel amoxicillin", Uuid = "sugg-cancel-1" }],
         SelectionBehavior = "any",
-        OverrideReasons = [new OverrideReason { Code = "benefit-outweighs-risk", Display = "Benefit outweighs risk" }],
+        OverrideReasons = [new OverrideReason { Code = "benefit-outweighs-risk", System = "urn:cds-platform:override-reason", Display = "Benefit outweighs risk" }],
     };
 
     public static Finding FindingFor(Card card, bool flag) => new()

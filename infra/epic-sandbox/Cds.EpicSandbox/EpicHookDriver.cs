@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Cds.EpicSandbox.Conformance;
 
 namespace Cds.EpicSandbox;
 
@@ -75,6 +76,13 @@ public sealed class EpicHookDriver
 
     /// <summary>The `sub` of the hook JWT (our CDS client id).</summary>
     public string ClientId { get; set; } = SandboxClients.CdsHooksClientId;
+
+    /// <summary>
+    /// Like a strict Epic (default true): every 200 answer to a hook call is checked against the CDS Hooks 2.0 response
+    /// schema (<see cref="CdsHooksSchema"/>) and <see cref="SendAsync(string, JsonObject, CancellationToken)"/> throws
+    /// <see cref="CdsHooksConformanceException"/> with the violations. False only for hosts that are not CDS services.
+    /// </summary>
+    public bool Strict { get; set; } = true;
 
     /// <summary>Default userId of hook contexts.</summary>
     public string UserId { get; set; } = "PractitionerRole/" + SandboxPatients.PractitionerRoleId;
@@ -204,6 +212,14 @@ public sealed class EpicHookDriver
     public Task<HttpResponseMessage> SendFeedbackAsync(string serviceId, JsonObject feedback, CancellationToken ct = default) =>
         PostAsync(new Uri(CdsServicesBaseUrl, serviceId + "/feedback"), feedback, null, ct);
 
+    /// <summary>GET {CdsServicesBaseUrl} (discovery); when <see cref="Strict"/>, a 200 answer must pass the discovery schema.</summary>
+    public async Task<HttpResponseMessage> GetDiscoveryAsync(CancellationToken ct = default)
+    {
+        var response = await _http.GetAsync(new Uri(CdsServicesBaseUrl.ToString().TrimEnd('/')), ct);
+        await CheckAsync(response, CdsHooksDocument.Discovery, "GET " + CdsServicesBaseUrl, ct);
+        return response;
+    }
+
     private async Task<HttpResponseMessage> PostAsync(Uri url, JsonObject body, Action<JwtOverrides>? tweak, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, url)
@@ -211,7 +227,30 @@ public sealed class EpicHookDriver
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SignHookJwt(Audience ?? url.ToString(), tweak));
-        return await _http.SendAsync(message, ct);
+        var response = await _http.SendAsync(message, ct);
+        if (!url.AbsolutePath.EndsWith("/feedback", StringComparison.Ordinal))
+        {
+            await CheckAsync(response, CdsHooksDocument.Response, "POST " + url, ct);
+        }
+
+        return response;
+    }
+
+    /// <summary>A 200 answer is read into a buffer (callers can still read it) and checked; on violations the response is disposed and the call throws.</summary>
+    private async Task CheckAsync(HttpResponseMessage response, CdsHooksDocument document, string what, CancellationToken ct)
+    {
+        if (!Strict || response.StatusCode != System.Net.HttpStatusCode.OK)
+        {
+            return;
+        }
+
+        await response.Content.LoadIntoBufferAsync(ct);
+        var violations = CdsHooksSchema.Validate(document, await response.Content.ReadAsStringAsync(ct));
+        if (violations.Count > 0)
+        {
+            response.Dispose();
+            throw new CdsHooksConformanceException(what, violations);
+        }
     }
 
     private JsonObject Build(string hook, string trigger, string patientId, List<DraftMedication>? drafts, HookOptions o)

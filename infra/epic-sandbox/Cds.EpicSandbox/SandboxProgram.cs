@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cds.EpicSandbox.Conformance;
 
 namespace Cds.EpicSandbox;
 
@@ -153,6 +154,8 @@ internal static class SandboxProgram
         try
         {
             driver.Audience = One(o, "aud");
+            // The answer is printed first, then checked below (a strict driver would throw before printing it).
+            driver.Strict = false;
             var request = hook switch
             {
                 "patient-view" => driver.BuildPatientView(patient),
@@ -185,6 +188,14 @@ internal static class SandboxProgram
             }
 
             if (!response.IsSuccessStatusCode)
+            {
+                return 1;
+            }
+
+            // Like a strict Epic: an answer that breaks the CDS Hooks 2.0 response schema is an error.
+            var violations = CdsHooksSchema.Validate(CdsHooksDocument.Response, body);
+            Console.WriteLine(CdsHooksSchema.Summary(CdsHooksDocument.Response, violations));
+            if (violations.Count > 0)
             {
                 return 1;
             }

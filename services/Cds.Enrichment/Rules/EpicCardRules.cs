@@ -18,7 +18,8 @@ public static partial class EpicCardRules
     [GeneratedRegex(@"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(\s[^>]*)?>")]
     private static partial Regex HtmlTag();
 
-    [GeneratedRegex(@"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]{1,64}$")]
+    /// <summary>Type/id; no length cap: Epic's draft order ids run past FHIR's 64 characters.</summary>
+    [GeneratedRegex(@"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]+$")]
     private static partial Regex RelativeReference();
 
     private static readonly string[] ActionTypes = ["create", "update", "delete"];
@@ -122,9 +123,15 @@ public static partial class EpicCardRules
 
                 if (action.Type == "delete")
                 {
-                    if (action.ResourceId is not { Count: > 0 } ids || ids.Any(id => !RelativeReference().IsMatch(id ?? "")))
+                    // CDS Hooks 2.0 Action.resourceId: one relative reference, a string (requirements 134–135).
+                    if (action.ResourceId is not { } id || !RelativeReference().IsMatch(id))
                     {
-                        problems.Add($"{at}.actions[0] delete needs resourceId as relative references such as MedicationRequest/123");
+                        problems.Add($"{at}.actions[0] delete needs resourceId as one relative reference such as MedicationRequest/123");
+                    }
+
+                    if (action.Resource is not null)
+                    {
+                        problems.Add($"{at}.actions[0] delete names its resource by resourceId, not resource (requirement 133)");
                     }
                 }
                 else if (action.Resource is null)
@@ -138,9 +145,16 @@ public static partial class EpicCardRules
             problems.Add($"card.selectionBehavior '{card.SelectionBehavior}' is not supported by Epic (only \"any\")");
         }
 
-        if (card.OverrideReasons is { } reasons && reasons.Any(r => string.IsNullOrWhiteSpace(r.Code)))
+        // Coding: system and code required; the service MUST populate display (requirements 100, 216–219).
+        if (card.OverrideReasons is { } reasons
+            && reasons.Any(r => string.IsNullOrWhiteSpace(r.Code) || string.IsNullOrWhiteSpace(r.System) || string.IsNullOrWhiteSpace(r.Display)))
         {
-            problems.Add("card.overrideReasons need a code each");
+            problems.Add("card.overrideReasons need a code, a system and a display each");
+        }
+
+        if (card.Source?.Topic is { } coded && string.IsNullOrWhiteSpace(coded.System))
+        {
+            problems.Add("card.source.topic.system is missing (a Coding's system is required, requirement 217)");
         }
 
         if (card.Links is { } links)
@@ -148,6 +162,11 @@ public static partial class EpicCardRules
             foreach (var link in links.Where(l => string.IsNullOrWhiteSpace(l.Label) || !Uri.IsWellFormedUriString(l.Url, UriKind.Absolute) || l.Type is not ("absolute" or "smart")))
             {
                 problems.Add($"card.links entry '{link.Label}' needs a label, an absolute url and type absolute or smart");
+            }
+
+            foreach (var link in links.Where(l => l.Type == "absolute" && l.AppContext is not null))
+            {
+                problems.Add($"card.links entry '{link.Label}': appContext is not valid on an absolute link (requirement 147)");
             }
         }
 

@@ -93,7 +93,7 @@ internal sealed class CardBuilder(RuleDefinition rule, RuleInput input)
                         {
                             Type = "delete",
                             Description = CardText.Render(template.Description, values, markdown: false),
-                            ResourceId = [reference],
+                            ResourceId = reference,
                         },
                     ],
                 },

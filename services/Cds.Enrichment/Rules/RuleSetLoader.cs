@@ -331,7 +331,8 @@ public static partial class RuleSetLoader
         {
             var code = t.String("code");
             var display = t.String("display");
-            var system = t.String("system", required: false);
+            // A CDS Hooks Coding's system is required (requirement 217), topic included.
+            var system = t.String("system");
             t.Done();
             if (code is not null && !TopicCodePattern().IsMatch(code))
             {
@@ -377,7 +378,7 @@ public static partial class RuleSetLoader
             {
                 r.Problem("code", $"duplicate override reason '{code}'");
             }
-            else if (code is not null && display is not null)
+            else if (code is not null && display is not null && reasonSystem is not null)
             {
                 reasons.Add(new OverrideReason { Code = code, Display = display, System = reasonSystem });
             }

@@ -14,6 +14,10 @@ public static partial class EpicCardRules
     [GeneratedRegex("^[A-Za-z0-9]{1,100}$", RegexOptions.CultureInvariant)]
     private static partial Regex TopicCode();
 
+    /// <summary>Type/id; no length cap: Epic's draft order ids run past FHIR's 64 characters.</summary>
+    [GeneratedRegex(@"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex RelativeReference();
+
     public static IReadOnlyList<string> Violations(CdsHookResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -32,6 +36,8 @@ public static partial class EpicCardRules
                 problems.Add($"{at}: source.label is required");
             if (card.Source.Topic is { } topic && !TopicCode().IsMatch(topic.Code))
                 problems.Add($"{at}: source.topic.code must be alphanumeric, at most 100 characters");
+            if (card.Source.Topic is { } coded && string.IsNullOrWhiteSpace(coded.System))
+                problems.Add($"{at}: source.topic.system is required (a Coding's system, requirement 217)");
             if (card.Suggestions is { Count: > 0 } suggestions)
             {
                 if (card.SelectionBehavior != "any")
@@ -45,12 +51,19 @@ public static partial class EpicCardRules
                         problems.Add($"{at}.suggestions[{s}]: label is required");
                     if (suggestion.Actions is { Count: > 1 })
                         problems.Add($"{at}.suggestions[{s}]: Epic takes one action per suggestion");
+                    foreach (var action in suggestion.Actions ?? [])
+                    {
+                        if (action.Type == "delete" && (action.ResourceId is not { } id || !RelativeReference().IsMatch(id)))
+                            problems.Add($"{at}.suggestions[{s}]: a delete action names one resource in resourceId, e.g. MedicationRequest/123 (requirement 135)");
+                    }
                 }
             }
             else if (card.SelectionBehavior is not null and not "any")
                 problems.Add($"{at}: selectionBehavior must be \"any\"");
-            if (card.OverrideReasons is { } reasons && reasons.Any(r => string.IsNullOrWhiteSpace(r.Display)))
-                problems.Add($"{at}: every overrideReason needs a display");
+            if (card.OverrideReasons is { } reasons && reasons.Any(r => string.IsNullOrWhiteSpace(r.Display) || string.IsNullOrWhiteSpace(r.System)))
+                problems.Add($"{at}: every overrideReason needs a system and a display");
+            if (card.Links is { } links && links.Any(l => l.Type == "absolute" && l.AppContext is not null))
+                problems.Add($"{at}: appContext is not valid on an absolute link (requirement 147)");
             if (!string.IsNullOrEmpty(card.Detail) && card.Extension?.ContainsKey(DetailContentTypeKey) != true && LooksLikeHtml(card.Detail))
                 problems.Add($"{at}: non-markdown detail needs extension \"{DetailContentTypeKey}\"");
         }

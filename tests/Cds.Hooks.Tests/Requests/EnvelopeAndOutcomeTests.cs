@@ -85,9 +85,10 @@ public sealed class EnvelopeAndOutcomeTests
             Source = new CardSource { Label = "Rules", Topic = new Coding { Code = "drugallergy", System = "urn:x" } },
             Suggestions = [],
             Links = [],
-            OverrideReasons = [new OverrideReason { Code = "x", Display = "X" }],
+            OverrideReasons = [new OverrideReason { Code = "x", System = "urn:x", Display = "X" }],
         };
         var json = CdsHookResponse.From([card], []).ToJson();
+        Cds.Testing.CdsHooksAssert.ValidResponse(json);
         var node = JsonNode.Parse(json)!.AsObject();
         Assert.False(node.ContainsKey("systemActions"));
         var c = node["cards"]![0]!.AsObject();
@@ -104,6 +105,7 @@ public sealed class EnvelopeAndOutcomeTests
     {
         var resource = JsonDocument.Parse("""{"resourceType":"ServiceRequest","id":"sr-1","status":"draft","intent":"order"}""").RootElement;
         var json = CdsHookResponse.From([], [new CardAction { Type = "update", Description = "Set priority", Resource = resource }]).ToJson();
+        Cds.Testing.CdsHooksAssert.ValidResponse(json);
         var node = JsonNode.Parse(json)!;
         Assert.Empty(node["cards"]!.AsArray());
         Assert.Equal("update", (string?)node["systemActions"]![0]!["type"]);

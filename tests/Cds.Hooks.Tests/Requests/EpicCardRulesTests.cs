@@ -15,10 +15,10 @@ public sealed class EpicCardRulesTests
         Uuid = "0b6f4d0e-7d0b-4b43-9a62-3c8b1c1b7a01",
         Summary = "Penicillin allergy on file",
         Indicator = Indicators.Critical,
-        Source = new CardSource { Label = "Allergy rules", Topic = new Coding { Code = "drugAllergy01" } },
+        Source = new CardSource { Label = "Allergy rules", Topic = new Coding { System = "urn:cds-platform:topic", Code = "drugAllergy01" } },
         SelectionBehavior = "any",
-        Suggestions = [new Suggestion { Label = "Cancel order", Uuid = "6f0c2a4e-1b9f-4f7c-8e0d-2a1b3c4d5e6f", Actions = [new CardAction { Type = "delete", Description = "Remove", ResourceId = ["MedicationRequest/1"] }] }],
-        OverrideReasons = [new OverrideReason { Code = "aware", Display = "Patient aware" }],
+        Suggestions = [new Suggestion { Label = "Cancel order", Uuid = "6f0c2a4e-1b9f-4f7c-8e0d-2a1b3c4d5e6f", Actions = [new CardAction { Type = "delete", Description = "Remove", ResourceId = "MedicationRequest/1" }] }],
+        OverrideReasons = [new OverrideReason { Code = "aware", System = "urn:cds-platform:override-reason", Display = "Patient aware" }],
     };
 
     [Fact]
@@ -36,12 +36,26 @@ public sealed class EpicCardRulesTests
             Source = new CardSource { Label = "x", Topic = new Coding { Code = "drug-allergy" } },
             SelectionBehavior = "at-most-one",
             Suggestions = [new Suggestion { Label = "", Uuid = "", Actions = [new CardAction { Type = "create", Description = "a" }, new CardAction { Type = "create", Description = "b" }] }],
-            OverrideReasons = [new OverrideReason { Code = "x" }],
+            OverrideReasons = [new OverrideReason { Code = "x", System = "urn:x", Display = " " }],
             Detail = "<p>html</p>",
         };
         var resource = JsonDocument.Parse("""{"resourceType":"MedicationRequest"}""").RootElement;
         var violations = EpicCardRules.Violations(CdsHookResponse.From([bad], [new CardAction { Type = "update", Description = "x", Resource = resource }]));
-        Assert.Equal(11, violations.Count);
+        Assert.Equal(12, violations.Count);
+        Assert.Contains(violations, v => v.Contains("source.topic.system"));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("MedicationRequest/1 MedicationRequest/2")]
+    [InlineData(null)]
+    public void A_delete_action_names_one_resource_by_relative_reference(string? resourceId)
+    {
+        var good = Good();
+        var suggestion = good.Suggestions![0];
+        var bad = good with { Suggestions = [suggestion with { Actions = [suggestion.Actions![0] with { ResourceId = resourceId }] }] };
+
+        Assert.Contains(EpicCardRules.Violations(CdsHookResponse.From([bad])), v => v.Contains("resourceId"));
     }
 
     [Fact]
