@@ -31,6 +31,7 @@ public static partial class LogRedactor
         s = FhirReference().Replace(s, "$1/" + Redacted);
         s = QueryValue().Replace(s, "$1=" + Redacted);
         s = JsonPersonValue().Replace(s, "$1\"" + Redacted + "\"");
+        s = JsonPersonArray().Replace(s, "$1[\"" + Redacted + "\"]");
         s = PersonPair().Replace(s, "$1$2" + Redacted);
         s = Mrn().Replace(s, "$1$2" + Redacted);
         s = SystemValue().Replace(s, "$1|" + Redacted);
@@ -72,6 +73,9 @@ public static partial class LogRedactor
 
     [GeneratedRegex(@"(?i)(""(?:patientId|patient|encounterId|encounter|userId|user|subject|mrn|identifier|birthDate|name|family|given|text|telecom|address|reference|value|display)""\s*:\s*)""(?:[^""\\]|\\.)*""")]
     private static partial Regex JsonPersonValue();
+
+    [GeneratedRegex(@"(?i)(""(?:given|prefix|suffix|line|name|telecom|address|identifier)""\s*:\s*)\[\s*""[^\]]*\]")]
+    private static partial Regex JsonPersonArray();
 
     [GeneratedRegex(@"(?i)\b(patientId|patient_id|patient|encounterId|encounter_id|userId|user_id|subject)(\s*[=:]\s*['""]?)(?!\[redacted\])[A-Za-z0-9\-._/]+")]
     private static partial Regex PersonPair();

@@ -17,6 +17,8 @@ public sealed class FaultLoggingPlatformFixture : LoggingPlatformFixture
     protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
     {
         ["ConnectionStrings:Postgres"] = Infra.Postgres + ";Application Name=" + HooksApplicationName,
+        // The consumer-fault case cannot answer before the deadline (see the test): keep that wait short.
+        ["Hooks:Deadline"] = "00:00:08",
     };
 
     protected override IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>
@@ -42,6 +44,8 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
         "FX1001", "FX1002", "FX1003", "FX1004", "FX1005",
         SandboxPatients.PenicillinAllergic, SandboxPatients.CkdOnMetformin, SandboxPatients.OnLisinopril, SandboxPatients.Type2DiabeticHighA1c,
         SandboxPatients.NoData, SandboxPatients.PractitionerId, SandboxPatients.PractitionerRoleId,
+        // Credentials of the broker and the database, as connection strings and URIs hold them.
+        "cds:cds@", "Password=",
     ];
 
     [Fact]
