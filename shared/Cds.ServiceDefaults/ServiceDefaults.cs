@@ -92,8 +92,8 @@ public static class ServiceDefaultsExtensions
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // HttpClient (Epic FHIR, token endpoint, JWKS). Its Information lines hold each request URI — FHIR searches
         // carry the patient in the query (?patient=…) and reads in the path (Patient/…) — and its Trace lines the
-        // headers (bearer tokens): Warning and above only. .NET's own URI redaction (query → "*") stays on: the
-        // System.Net.Http.DisableUriRedaction switch is never set. Polly's resilience telemetry (the FHIR
+        // headers (bearer tokens): Warning and above only. .NET's own URI redaction in these logs (query → "*", since
+        // .NET 9) stays on: never set the System.Net.Http.DisableUriRedaction switch or DOTNET_SYSTEM_NET_HTTP_DISABLEURIREDACTION. Polly's resilience telemetry (the FHIR
         // client's retries and circuit breaker) logs every attempt at Information: Warning and above (retries, opened
         // circuits), exceptions scrubbed below.
         logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);

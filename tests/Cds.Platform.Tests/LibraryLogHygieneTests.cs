@@ -90,7 +90,8 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
 
         // (c) A bus fault: INSERT on the event table is revoked, so enrichment's consumer throws (a PostgreSQL
         // permission error from Marten with the event JSON in its parameters), is retried, faults, and MassTransit logs
-        // the fault with the exception; the hook itself cannot record its start either.
+        // the fault with the exception; the hook itself cannot record its start either. (MassTransit cannot serialize
+        // that fault back to the hook — S-FAULT: the Npgsql exception's data — so the hook answers at its deadline.)
         mark = platform.Logs.Lines.Count;
         await ExecuteAsync($"revoke insert on {platform.Infra.Schema}.mt_events from current_user");
         try
