@@ -53,7 +53,7 @@ public static class HookEndpoints
 
         var tenant = http.GetTenant()!;
         var read = await HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, ct);
-        requestMetrics.Record(service.Hook, read);
+        requestMetrics.Record(service.Hook, read, service.Id);
         if (read.Stripped.IsStripped)
         {
             metrics.Stripped(tenant);

@@ -35,6 +35,8 @@ public static class EventStoreSetup
         var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
 
         var marten = services.AddMarten(options => Configure(options, connectionString, settings)).UseLightweightSessions();
+        // Marten's default logger writes failed commands with their parameters (event JSON: patient ids) at Error.
+        services.AddSingleton<IConfigureMarten, PhiSafeMartenLogging>();
         if (settings.AutoApplySchema)
         {
             marten.ApplyAllDatabaseChangesOnStartup();

@@ -30,7 +30,7 @@ public sealed class CapturedLogs : ILoggerProvider
     }
 }
 
-public sealed class LoggingPlatformFixture : PlatformFixture
+public class LoggingPlatformFixture : PlatformFixture
 {
     public CapturedLogs Logs { get; } = new();
 
