@@ -49,14 +49,16 @@ public sealed class KestrelLimitsTests(KestrelPlatformFixture platform) : IClass
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan FewSeconds = TimeSpan.FromSeconds(8);
 
-    [Fact]
-    public async Task Half_a_body_then_silence_is_answered_408_within_a_few_seconds_while_a_normal_hook_is_answered()
+    [Theory]
+    [InlineData(ServicePath)]
+    [InlineData(ServicePath + "/feedback")]
+    public async Task Half_a_body_then_silence_is_answered_408_within_a_few_seconds_while_a_normal_hook_is_answered(string path)
     {
         var driver = platform.KestrelDriver();
         // A real hook padded to 64 KB: half of it is far more than any minimum data rate needs to look alive.
         var body = Encoding.UTF8.GetBytes(driver.BuildPatientView(SandboxPatients.NoData).ToJsonString().PadRight(64 * 1024));
         await using var stalled = await RawHttp.ConnectAsync(platform.Address);
-        await stalled.SendAsync(RawHttp.Head("POST", ServicePath, platform.Bearer(), "Content-Type: application/json",
+        await stalled.SendAsync(RawHttp.Head("POST", path, platform.Bearer(), "Content-Type: application/json",
             $"Content-Length: {body.Length}"));
         await stalled.SendAsync(body.AsMemory(0, body.Length / 2));
         var outcome = stalled.ReadAsync(Guard);
@@ -70,6 +72,43 @@ public sealed class KestrelLimitsTests(KestrelPlatformFixture platform) : IClass
         Assert.True(ended.Status == 408 && ended.AnsweredAfter < FewSeconds, $"stalled body: {ended}");
         AssertOutcome(ended);
         Assert.True(ended.Closed, $"the connection of a dead body is closed: {ended}");
+    }
+
+    [Fact]
+    public async Task A_call_still_unanswered_after_the_request_timeout_is_408_with_an_OperationOutcome()
+    {
+        // The backstop behind the body timeout: here the body timeout is out of the way and the request timeout short
+        // (through the derived factory's own client: the request-timeouts middleware is the same on either server).
+        await using var hurried = platform.Hooks.WithWebHostBuilder(b => b
+            .UseSetting("Hooks:Deadline", "00:00:00.500")
+            .UseSetting("Hooks:Transport:RequestTimeout", "00:00:01")
+            .UseSetting("Hooks:Transport:BodyTimeout", "00:01:00")
+            .UseSetting("Hooks:Transport:MinRequestBodyBytesPerSecond", "1"));
+        using var client = hurried.CreateDefaultClient(); // no redirect handler: it would buffer the body first
+        using var guard = new CancellationTokenSource(Guard); // also ends the stalled body, whatever happens
+        using var request = new HttpRequestMessage(HttpMethod.Post, ServicePath) { Content = new StallingContent("{\"hook\":", guard.Token) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", platform.KestrelDriver().SignHookJwt("http://localhost/cds-services"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, guard.Token);
+        Assert.Equal(HttpStatusCode.RequestTimeout, response.StatusCode);
+        await AssertOutcome(response);
+    }
+
+    /// <summary>A request body that sends its start and then nothing until released.</summary>
+    private sealed class StallingContent(string start, CancellationToken release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(start), release);
+            await stream.FlushAsync(release);
+            await Task.Delay(Timeout.Infinite, release);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     [Fact]

@@ -99,7 +99,9 @@ public static class OperationOutcomes
             httpContext.Response.StatusCode = status;
             httpContext.Response.ContentType = OperationOutcomes.ContentType + "; charset=utf-8";
             httpContext.Response.ContentLength = body.Length;
-            await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+            // Not RequestAborted: a refusal written because that token fired (the request timeout's 408) must still go
+            // out; a write to a connection the client closed is discarded by the server anyway.
+            await httpContext.Response.Body.WriteAsync(body, CancellationToken.None);
         }
 
         public override string ToString() => Encoding.UTF8.GetString(body);
