@@ -29,11 +29,15 @@ public static class HookEndpoints
         }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);
 
         app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
-            .RequireRateLimiting(HooksRegistration.TenantRateLimit);
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
         app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
-            .RequireRateLimiting(HooksRegistration.TenantRateLimit);
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
         return app;
     }
+
+    /// <summary>A route whose body the service reads itself: stalls are 408, oversize 413 (see <see cref="HookTransport"/>).</summary>
+    private static TBuilder ReadsHookBody<TBuilder>(this TBuilder route) where TBuilder : IEndpointConventionBuilder =>
+        route.WithMetadata(HookBodyRoute.Instance, new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutAttribute(HookTransport.TimeoutPolicy));
 
     private static async Task<IResult> InvokeAsync(string id, HttpContext http, CdsServiceCatalog catalog, HookPipeline pipeline,
         PrefetchFetcher fetcher, HookRequestMetrics requestMetrics, HookMetrics metrics, IOptions<HookOptions> options,
@@ -52,7 +56,12 @@ public static class HookEndpoints
         }
 
         var tenant = http.GetTenant()!;
-        var read = await HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, ct);
+        var (read, stalled) = await HookTransport.ReadBodyAsync(http,
+            t => HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, t), ct);
+        if (read is null)
+        {
+            return stalled!;
+        }
         requestMetrics.Record(service.Hook, read, service.Id);
         if (read.Stripped.IsStripped)
         {
@@ -128,7 +137,12 @@ public static class HookEndpoints
         {
             return OperationOutcomes.Problem(StatusCodes.Status415UnsupportedMediaType, [("$", "Send feedback as application/json.")]);
         }
-        var read = await FeedbackReader.ReadAsync(http.Request.Body, id, readerOptions.Value, ct);
+        var (read, stalled) = await HookTransport.ReadBodyAsync(http,
+            t => FeedbackReader.ReadAsync(http.Request.Body, id, readerOptions.Value, t), ct);
+        if (read is null)
+        {
+            return stalled!;
+        }
         if (!read.Succeeded)
         {
             return read.ToProblemResult();

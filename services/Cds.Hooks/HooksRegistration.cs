@@ -48,6 +48,7 @@ public static class HooksRegistration
 
         services.AddEpicJwtAuthentication(configuration);
         services.AddHookRequestReading(configuration);
+        services.AddHookTransport(configuration);
 
         // Per tenant (from the verified JWT): one health system's storm cannot starve the others. Hooks:RateLimit is
         // every tenant's default; Tenants:{id}:RateLimit overrides it for one (a large system, a test tenant).

@@ -14,7 +14,9 @@ builder.Services.AddCdsHooks(builder.Configuration);
 var app = builder.Build();
 
 app.UseHookArrivalClock();
+app.UseHookRefusals();
 app.UseCors();
+app.UseHookBodyLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -43,8 +43,11 @@ public class PlatformFixture : IAsyncLifetime
             // A loaded 2-core CI machine must not turn functional tests into deadline tests; those set their own.
             ["Hooks:Deadline"] = "00:00:20", // (the service accepts less than 30 s)
         }.Concat(HookSettings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
-        _ = Hooks.Server;
+        StartHooks();
     }
+
+    /// <summary>Starts the hooks service: in memory (TestServer) here; a fixture that needs real Kestrel overrides it.</summary>
+    protected virtual void StartHooks() => _ = Hooks.Server;
 
     private void Configure(IWebHostBuilder b, IReadOnlyDictionary<string, string> extra)
     {

@@ -336,7 +336,7 @@ internal static class BodyBuffer
                     return (buffer, length, true, false);
             }
         }
-        catch (BadHttpRequestException ex)
+        catch (BadHttpRequestException ex) when (ex.StatusCode != StatusCodes.Status408RequestTimeout) // a stalled body is the caller's 408
         {
             return (buffer, 0, ex.StatusCode == StatusCodes.Status413PayloadTooLarge, ex.StatusCode != StatusCodes.Status413PayloadTooLarge);
         }

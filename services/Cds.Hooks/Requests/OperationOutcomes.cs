@@ -7,13 +7,14 @@ namespace Cds.Hooks.Requests;
 /// <summary>
 /// Error bodies as FHIR R4 <c>OperationOutcome</c> (<c>application/fhir+json</c>): one issue per problem with
 /// severity <c>error</c>, a code (invalid / required / structure / too-long / not-supported / not-found),
-/// <c>diagnostics</c> = the message and <c>expression</c> = the field path. Used for 400, 404, 412, 413 and 415.
+/// <c>diagnostics</c> = the message and <c>expression</c> = the field path. Used for every refusal: 400, 404, 405, 408,
+/// 412, 413, 415, 429, 503 (not 401/403, which stay bodiless).
 /// </summary>
 public static class OperationOutcomes
 {
     public const string ContentType = "application/fhir+json";
 
-    /// <summary>An OperationOutcome result; each issue's code follows from <paramref name="status"/> (400 invalid, 404 not-found, 412 required, 413 too-long, 415 not-supported).</summary>
+    /// <summary>An OperationOutcome result; each issue's code follows from <paramref name="status"/> (400 invalid, 404 not-found, 405 not-supported, 408 timeout, 412 required, 413 too-long, 415 not-supported).</summary>
     public static IResult Problem(int status, IEnumerable<(string path, string message)> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
@@ -32,6 +33,8 @@ public static class OperationOutcomes
     public static ProblemCode DefaultCode(int status) => status switch
     {
         StatusCodes.Status404NotFound => ProblemCode.NotFound,
+        StatusCodes.Status405MethodNotAllowed => ProblemCode.NotSupported,
+        StatusCodes.Status408RequestTimeout => ProblemCode.Timeout,
         StatusCodes.Status412PreconditionFailed => ProblemCode.Required,
         StatusCodes.Status413PayloadTooLarge => ProblemCode.TooLong,
         StatusCodes.Status415UnsupportedMediaType => ProblemCode.NotSupported,
@@ -96,7 +99,9 @@ public static class OperationOutcomes
             httpContext.Response.StatusCode = status;
             httpContext.Response.ContentType = OperationOutcomes.ContentType + "; charset=utf-8";
             httpContext.Response.ContentLength = body.Length;
-            await httpContext.Response.Body.WriteAsync(body, httpContext.RequestAborted);
+            // Not RequestAborted: a refusal written because that token fired (the request timeout's 408) must still go
+            // out; a write to a connection the client closed is discarded by the server anyway.
+            await httpContext.Response.Body.WriteAsync(body, CancellationToken.None);
         }
 
         public override string ToString() => Encoding.UTF8.GetString(body);

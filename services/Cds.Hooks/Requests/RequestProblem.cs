@@ -21,6 +21,8 @@ public enum ProblemCode
     /// issue.code <c>required</c>.
     /// </summary>
     DraftOrdersScopeMissing,
+    /// <summary>The request (its body) did not arrive in time. issue.code <c>timeout</c>.</summary>
+    Timeout,
 }
 
 /// <summary>One problem with a request: the field as a JSON path (<c>context.patientId</c>), a message with no PHI, a code.</summary>
@@ -34,6 +36,7 @@ public sealed record RequestProblem(string Path, string Message, ProblemCode Cod
         ProblemCode.TooLong => "too-long",
         ProblemCode.NotSupported => "not-supported",
         ProblemCode.NotFound => "not-found",
+        ProblemCode.Timeout => "timeout",
         _ => "invalid",
     };
 

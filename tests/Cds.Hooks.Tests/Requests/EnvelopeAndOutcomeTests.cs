@@ -26,6 +26,8 @@ public sealed class EnvelopeAndOutcomeTests
     [Theory]
     [InlineData(400, "invalid")]
     [InlineData(404, "not-found")]
+    [InlineData(405, "not-supported")]
+    [InlineData(408, "timeout")]
     [InlineData(412, "required")]
     [InlineData(413, "too-long")]
     [InlineData(415, "not-supported")]
