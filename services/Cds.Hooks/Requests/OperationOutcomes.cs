@@ -8,7 +8,7 @@ namespace Cds.Hooks.Requests;
 /// Error bodies as FHIR R4 <c>OperationOutcome</c> (<c>application/fhir+json</c>): one issue per problem with
 /// severity <c>error</c>, a code (invalid / required / structure / too-long / not-supported / not-found),
 /// <c>diagnostics</c> = the message and <c>expression</c> = the field path. Used for every refusal: 400, 404, 405, 408,
-/// 412, 413, 415, 429, 503 (not 401/403, which stay bodiless).
+/// 412, 413, 415, 429, 503, and 401/403 (one generic issue: the reason a token was refused is logged, never disclosed).
 /// </summary>
 public static class OperationOutcomes
 {
@@ -32,6 +32,8 @@ public static class OperationOutcomes
     /// <summary>The code used for an issue when only a status is known.</summary>
     public static ProblemCode DefaultCode(int status) => status switch
     {
+        StatusCodes.Status401Unauthorized => ProblemCode.Login,
+        StatusCodes.Status403Forbidden => ProblemCode.Forbidden,
         StatusCodes.Status404NotFound => ProblemCode.NotFound,
         StatusCodes.Status405MethodNotAllowed => ProblemCode.NotSupported,
         StatusCodes.Status408RequestTimeout => ProblemCode.Timeout,

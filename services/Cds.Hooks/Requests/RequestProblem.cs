@@ -23,6 +23,10 @@ public enum ProblemCode
     DraftOrdersScopeMissing,
     /// <summary>The request (its body) did not arrive in time. issue.code <c>timeout</c>.</summary>
     Timeout,
+    /// <summary>No CDS Hooks JWT this service accepts (401). issue.code <c>login</c>.</summary>
+    Login,
+    /// <summary>Authenticated but not allowed (403). issue.code <c>forbidden</c>.</summary>
+    Forbidden,
 }
 
 /// <summary>One problem with a request: the field as a JSON path (<c>context.patientId</c>), a message with no PHI, a code.</summary>
@@ -37,6 +41,8 @@ public sealed record RequestProblem(string Path, string Message, ProblemCode Cod
         ProblemCode.NotSupported => "not-supported",
         ProblemCode.NotFound => "not-found",
         ProblemCode.Timeout => "timeout",
+        ProblemCode.Login => "login",
+        ProblemCode.Forbidden => "forbidden",
         _ => "invalid",
     };
 

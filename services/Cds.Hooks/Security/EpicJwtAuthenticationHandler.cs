@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Cds.Hooks.Requests;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Cds.Hooks.Security;
 
 /// <summary>
 /// The "EpicJwt" scheme: <c>Authorization: Bearer &lt;Epic hook JWT&gt;</c>. Success: a principal with cds:tenant, iss,
-/// sub, jti (and aud). Failure: 401, empty body, <c>WWW-Authenticate: Bearer</c>; the reason category is logged and
+/// sub, jti (and aud). Failure: 401 with <c>WWW-Authenticate: Bearer</c> and an OperationOutcome that says only that a
+/// CDS Hooks JWT is required (which check failed is not disclosed to the caller); the reason category is logged and
 /// counted, never the token.
 /// </summary>
 internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandler<EpicJwtOptions>
@@ -68,24 +70,22 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
             _metrics.Failure(AuthFailureReason.MissingToken, null);
         }
 
-        // 401 without details: no body, not even one added later by status-code pages.
+        // 401 with a generic OperationOutcome (never which check failed); status-code pages must not add their own body.
         if (Context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } statusPages)
         {
             statusPages.Enabled = false;
         }
 
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        Response.ContentLength = 0;
-        return Task.CompletedTask;
+        return WriteRefusalAsync(StatusCodes.Status401Unauthorized,
+            "This CDS service needs a signed CDS Hooks JWT it trusts (Authorization: Bearer <JWT>); the token was missing or not accepted.");
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        Response.ContentLength = 0;
-        return Task.CompletedTask;
-    }
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteRefusalAsync(StatusCodes.Status403Forbidden, "The caller is authenticated but not allowed to call this CDS service.");
+
+    private Task WriteRefusalAsync(int status, string message) =>
+        OperationOutcomes.Problem(status, [("", message)]).ExecuteAsync(Context);
 
     private string? ReadBearerToken()
     {

@@ -131,8 +131,7 @@ public sealed class EpicSandboxHookJwtTests(EpicSandboxFixture f) : IClassFixtur
             _ => o => o.Kid = "bm90LWEta2V5+ZZ==",
         };
         var response = await SendAsync("order-select", tweak);
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("", await response.Content.ReadAsStringAsync());
+        await Refusals.AssertUnauthorizedAsync(response, reason);
         Assert.Contains(reason, f.Host.Logs.RefusalReasons);
     }
 

@@ -52,7 +52,7 @@ public sealed class HookAuthTestHost : IAsyncDisposable
         builder.Services.AddHttpClient(EpicJwtDefaults.JwksHttpClientName).AddHttpMessageHandler<FetchRecordingHandler>();
 
         var app = builder.Build();
-        app.UseStatusCodePages(); // a service that adds bodies to bare status codes must still answer 401 with an empty body
+        app.UseStatusCodePages(); // a service that adds bodies to bare status codes must not replace the 401 OperationOutcome
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/cds-services", () => Results.Ok(new { services = Array.Empty<object>() }));

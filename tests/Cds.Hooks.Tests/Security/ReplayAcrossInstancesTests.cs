@@ -51,8 +51,7 @@ public sealed class ReplayAcrossInstancesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _first.CallAsync(signed, "patient-view")).StatusCode);
 
         var replay = await _second.CallAsync(signed, "patient-view");
-        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
-        Assert.Equal("", await replay.Content.ReadAsStringAsync());
+        await Refusals.AssertUnauthorizedAsync(replay, "replay");
         Assert.Equal(["replay"], _second.Logs.RefusalReasons);
         Assert.Equal(1, await _schema.CountAsync("tenant = $1 AND jti = $2", "shared", token.Jti!));
     }
