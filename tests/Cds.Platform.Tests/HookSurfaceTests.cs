@@ -39,8 +39,8 @@ public sealed class HookSurfaceTests(PlatformFixture platform) : IClassFixture<P
         using var client = platform.Hooks.CreateClient();
         var body = platform.Driver().BuildPatientView(SandboxPatients.Type2DiabeticHighA1c);
         using var response = await client.PostAsync("/cds-services/cds-patient-view", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsStringAsync());
+        var outcome = await AssertOutcome(response, HttpStatusCode.Unauthorized);
+        Assert.Contains("\"login\"", outcome);
         await AssertNothingStored(body["hookInstance"]!.GetValue<string>());
     }
 
