@@ -93,16 +93,11 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
         // the fault with the exception; the hook itself cannot record its start either. (MassTransit cannot serialize
         // that fault back to the hook — S-FAULT: the Npgsql exception's data — so the hook answers at its deadline.)
         mark = platform.Logs.Lines.Count;
-        await ExecuteAsync($"revoke insert on {platform.Infra.Schema}.mt_events from current_user");
-        try
+        await using (await platform.RevokeEventInsertsAsync())
         {
             await SendOk(driver, "cds-order-sign", driver.BuildOrderSign(SandboxPatients.OnLisinopril, [DraftMedication.Parse("enalapril")]));
             await Eventually.WaitForAsync(() => Task.FromResult(Since(mark).FirstOrDefault(l => l.StartsWith("Error MassTransit", StringComparison.Ordinal))),
                 () => Task.FromResult("no MassTransit fault logged:\n" + string.Join('\n', Since(mark).Take(30))));
-        }
-        finally
-        {
-            await ExecuteAsync($"grant insert on {platform.Infra.Schema}.mt_events to current_user");
         }
         var busLines = Since(mark);
         Assert.Contains(busLines, l => l.Contains("42501", StringComparison.Ordinal)); // PostgreSQL's insufficient_privilege, logged by Marten
@@ -166,13 +161,5 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
             + " where application_name = @name and wait_event_type = 'Lock') t", connection);
         command.Parameters.AddWithValue("name", platform.HooksApplicationName);
         return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(platform.Infra.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
