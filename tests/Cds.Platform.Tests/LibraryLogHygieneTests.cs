@@ -17,8 +17,8 @@ public sealed class FaultLoggingPlatformFixture : LoggingPlatformFixture
     protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
     {
         ["ConnectionStrings:Postgres"] = Infra.Postgres + ";Application Name=" + HooksApplicationName,
-        // The consumer-fault case cannot answer before the deadline (see the test): keep that wait short.
-        ["Hooks:Deadline"] = "00:00:08",
+        // Only the bus-fault case calls order-sign: its evaluation is meant to finish after the hook has answered.
+        [$"Hooks:ServiceDeadlines:{Cds.Hooks.HookServices.HookServiceIds.OrderSign}"] = "00:00:01.500",
     };
 
     protected override IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>
@@ -88,24 +88,31 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
         Assert.True(pgLines.Any(l => l.StartsWith("Error Marten", StringComparison.Ordinal) && l.Contains("57P01", StringComparison.Ordinal)),
             "Marten logged no command killed by pg_terminate_backend (57P01):\n" + string.Join('\n', pgLines.Take(30)));
 
-        // (c) A bus fault: INSERT on the event table is revoked, so enrichment's consumer throws (a PostgreSQL
-        // permission error from Marten with the event JSON in its parameters), is retried, faults, and MassTransit logs
-        // the fault with the exception; the hook itself cannot record its start either. (MassTransit cannot serialize
-        // that fault back to the hook — S-FAULT: the Npgsql exception's data — so the hook answers at its deadline.)
+        // (c) A bus fault: INSERT on the event table is revoked and Epic is slow, so enrichment's evaluation finishes
+        // after the hook has answered (at its deadline, without cards) and cannot be recorded (a PostgreSQL permission
+        // error from Marten with the event JSON in its parameters). A late result exists only as its record, so the
+        // consumer faults for the bus to retry; it is retried, faults, and MassTransit logs the fault and sends it to
+        // the hook's request, which now gets it: nothing in it (a PortableException) that cannot be serialized.
         mark = platform.Logs.Lines.Count;
-        await ExecuteAsync($"revoke insert on {platform.Infra.Schema}.mt_events from current_user");
-        try
+        await using (await platform.RevokeEventInsertsAsync())
         {
-            await SendOk(driver, "cds-order-sign", driver.BuildOrderSign(SandboxPatients.OnLisinopril, [DraftMedication.Parse("enalapril")]));
-            await Eventually.WaitForAsync(() => Task.FromResult(Since(mark).FirstOrDefault(l => l.StartsWith("Error MassTransit", StringComparison.Ordinal))),
-                () => Task.FromResult("no MassTransit fault logged:\n" + string.Join('\n', Since(mark).Take(30))));
-        }
-        finally
-        {
-            await ExecuteAsync($"grant insert on {platform.Infra.Schema}.mt_events to current_user");
+            platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(4), "MedicationRequest");
+            try
+            {
+                await SendOk(driver, "cds-order-sign", driver.BuildOrderSign(SandboxPatients.OnLisinopril, [DraftMedication.Parse("enalapril")],
+                    new HookOptions { PrefetchKeys = ["patient", "allergies", "conditions", "labs"] }));
+                await Eventually.WaitForAsync(() => Task.FromResult(Since(mark).FirstOrDefault(l => l.Contains("not completed: RequestFaultException", StringComparison.Ordinal))),
+                    () => Task.FromResult("the hook's request never got the fault:\n" + string.Join('\n', Since(mark).Take(30))));
+            }
+            finally
+            {
+                platform.Sandbox.Faults.Clear();
+            }
         }
         var busLines = Since(mark);
+        Assert.Contains(busLines, l => l.StartsWith("Error MassTransit", StringComparison.Ordinal));
         Assert.Contains(busLines, l => l.Contains("42501", StringComparison.Ordinal)); // PostgreSQL's insufficient_privilege, logged by Marten
+        Assert.DoesNotContain(busLines, l => l.Contains("Failed to serialize", StringComparison.Ordinal));
 
         // (d) Epic answers 4xx/5xx: the hooks' prefetch fetch (hook token) and enrichment's reads (backend token) fail.
         mark = platform.Logs.Lines.Count;
@@ -166,13 +173,5 @@ public sealed class LibraryLogHygieneTests(FaultLoggingPlatformFixture platform)
             + " where application_name = @name and wait_event_type = 'Lock') t", connection);
         command.Parameters.AddWithValue("name", platform.HooksApplicationName);
         return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(platform.Infra.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Cds.Platform.Tests;
 
@@ -98,6 +99,31 @@ public class PlatformFixture : IAsyncLifetime
     }
 
     public IDocumentStore Store => Hooks.Services.GetRequiredService<IDocumentStore>();
+
+    /// <summary>
+    /// Takes INSERT on this fixture's event table (<c>mt_events</c>) away from the services' database user until the
+    /// result is disposed: every append to a stream fails with PostgreSQL's insufficient_privilege (42501) while reads
+    /// go on — a store that refuses writes.
+    /// </summary>
+    public async Task<IAsyncDisposable> RevokeEventInsertsAsync()
+    {
+        await ExecuteSqlAsync($"revoke insert on {Infra.Schema}.mt_events from current_user");
+        return new Restore(() => ExecuteSqlAsync($"grant insert on {Infra.Schema}.mt_events to current_user"));
+    }
+
+    /// <summary>One statement on this fixture's database as the services' user (the tests' own connection).</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Infra.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed class Restore(Func<Task> restore) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await restore();
+    }
 
     public virtual async Task DisposeAsync()
     {

@@ -9,32 +9,49 @@ namespace Cds.Enrichment.Consumers;
 
 /// <summary>
 /// Evaluates the clinical rules for one hook call and records the result in the hook's stream. Idempotent: a
-/// redelivered request for a hookInstance that was already evaluated answers with the recorded result. A result that
-/// completes after the hook's deadline is recorded as late; the hooks service serves it on the next hook.
+/// redelivered request for a hookInstance that was already evaluated answers with the recorded result (the record is
+/// one transaction: a failed attempt leaves nothing behind, so its retry appends once). A result that completes after
+/// the hook's deadline is recorded as late; the hooks service serves it on the next hook.
+/// <para>
+/// A store that is unreachable or refuses the write (<see cref="StoreFailures.IsUnavailableOrRefusing"/>) does not
+/// keep the cards from the waiting hook: it is answered unrecorded and counted. A late result has nobody waiting for
+/// it and exists only as its record, so that one is left to the bus (retries, then the <c>_error</c> queue and
+/// <c>errors redeliver</c>). Any other failure faults, as a <see cref="PortableException"/> when the original carries
+/// data, so the hook's request gets its fault instead of waiting out its timeout.
+/// </para>
 /// </summary>
 public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
     EnrichmentMetrics metrics, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
+        try
+        {
+            await EvaluateAsync(context);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && PortableException.Needed(ex))
+        {
+            throw PortableException.From(ex);
+        }
+    }
+
+    private async Task EvaluateAsync(ConsumeContext<EvaluateHook> context)
+    {
         var request = context.Message;
         var ct = context.CancellationToken;
         var started = time.GetTimestamp();
 
         await using var session = store.LightweightSession(request.Tenant);
-        var storeUp = true;
+        // Set when the store is unreachable or refuses: the rules then run on what the request carried.
+        Exception? storeFailure = null;
         HookTimeline? timeline = null;
         try
         {
             timeline = await session.LoadAsync<HookTimeline>(request.HookInstance, ct);
         }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        catch (Exception ex) when (StoreFailures.IsUnavailableOrRefusing(ex))
         {
-            // The clinician still gets cards: evaluated from what the request carried, answered, not recorded.
-            storeUp = false;
-            metrics.StoreUnavailable();
-            log.LogWarning("Event store unavailable ({Error}); hook {HookInstance} evaluated from its request and answered unrecorded",
-                ex.GetType().Name, request.HookInstance);
+            storeFailure = ex;
         }
         if (timeline?.EnrichedAt is { } enrichedAt)
         {
@@ -51,11 +68,21 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             return;
         }
 
-        var completed = storeUp
-            ? await contexts.CompleteAsync(session, request, ct)
-            : new CompletedContext(request.Context, new PatientDataUsed(
-                request.Context is { Gaps.Count: 0 } ? PatientDataSources.Prefetch : PatientDataSources.Unavailable,
-                request.Context?.AsOf, null, Stale: false, "event store unavailable: no warm context, no backend read"));
+        CompletedContext? completed = null;
+        if (storeFailure is null)
+        {
+            try
+            {
+                completed = await contexts.CompleteAsync(session, request, ct);
+            }
+            catch (Exception ex) when (StoreFailures.IsUnavailableOrRefusing(ex))
+            {
+                storeFailure = ex; // (the warm context could not be read: the store went away since the first read)
+            }
+        }
+        completed ??= new CompletedContext(request.Context, new PatientDataUsed(
+            request.Context is { Gaps.Count: 0 } ? PatientDataSources.Prefetch : PatientDataSources.Unavailable,
+            request.Context?.AsOf, null, Stale: false, "event store unavailable: no warm context, no backend read"));
         var input = new RuleInput
         {
             Hook = request.Hook,
@@ -83,12 +110,35 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             CompletedAt = completedAt,
         };
 
-        if (storeUp)
+        var late = completedAt > request.Deadline;
+        if (storeFailure is null)
         {
-            await HookStreams.AppendAsync(session, request.HookInstance, ct, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
-                result.Findings, result.RuleVersions, completedAt, Late: completedAt > request.Deadline,
-                UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data));
-            await session.SaveChangesAsync(ct);
+            try
+            {
+                await HookStreams.AppendAsync(session, request.HookInstance, ct, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
+                    result.Findings, result.RuleVersions, completedAt, Late: late,
+                    UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data));
+                await session.SaveChangesAsync(ct);
+            }
+            catch (Exception ex) when (StoreFailures.IsUnavailableOrRefusing(ex))
+            {
+                storeFailure = ex;
+            }
+        }
+        if (storeFailure is not null)
+        {
+            var error = StoreFailures.Describe(storeFailure);
+            if (late)
+            {
+                // Nobody waits for this answer: its record is the result (the patient's next hook shows it). Fault, so
+                // the bus retries it and then parks it in the _error queue for `errors redeliver`.
+                log.LogWarning("Event store unavailable ({Error}); late result of hook {HookInstance} left to the bus to retry",
+                    error, request.HookInstance);
+                throw PortableException.From(storeFailure);
+            }
+            // The hook is waiting for its cards (Epic's safety cards in time come first): answered, not recorded.
+            metrics.StoreUnavailable();
+            log.LogWarning("Event store unavailable ({Error}); hook {HookInstance} evaluated and answered unrecorded", error, request.HookInstance);
         }
         metrics.Evaluated(request.Hook, request.Tenant, time.GetElapsedTime(started).TotalMilliseconds, result.Cards.Count);
 
