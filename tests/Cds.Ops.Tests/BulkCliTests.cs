@@ -1,0 +1,103 @@
+using System.Globalization;
+using Cds.Enrichment.Rules;
+using Cds.EpicSandbox;
+using Cds.Fhir;
+using Cds.Fhir.Patients;
+using Cds.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cds.Ops.Tests;
+
+/// <summary>Real PostgreSQL (own schema) and a sandbox whose export has no meta.lastUpdated.</summary>
+public sealed class BulkCliFixture : IAsyncLifetime
+{
+    public IsolatedInfrastructure Infra { get; } = new();
+    public EpicSandboxServer Sandbox { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Infra.InitializeAsync();
+        Sandbox = await EpicSandboxServer.StartAsync(new SandboxSettings
+        {
+            SeedSynthea = false, ExportThrottle = TimeSpan.FromSeconds(1),
+            TypesWithoutLastUpdated = new HashSet<string>(StringComparer.Ordinal) { "Patient", "Condition", "Observation", "MedicationRequest", "AllergyIntolerance" },
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Sandbox.DisposeAsync();
+        await Infra.DisposeAsync();
+    }
+
+    public Dictionary<string, string?> Settings()
+    {
+        var p = "Tenants:sandbox:";
+        var settings = SandboxFixture.TenantOf(Sandbox, "sandbox", s =>
+        {
+            s["ConnectionStrings:Postgres"] = Infra.Postgres;
+            s["EventStore:Schema"] = Infra.Schema;
+            s[p + "Bulk:GroupId"] = SandboxPatients.BulkGroupId;
+            s[p + "Bulk:DefaultPollInterval"] = "00:00:00.200";
+        });
+        string[] scopes = ["system/Patient.rs", "system/Observation.rs", "system/Condition.rs", "system/MedicationRequest.rs", "system/Medication.rs",
+            "system/AllergyIntolerance.rs", "system/Group.rs"];
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            settings[$"{p}Backend:Scopes:{i}"] = scopes[i];
+        }
+
+        return settings;
+    }
+}
+
+public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixture>
+{
+    [Fact]
+    public async Task Bulk_export_shows_progress_status_lists_the_run_and_population_gaps_run_the_hook_rules_over_the_cohort()
+    {
+        var settings = f.Settings();
+        var apply = await Cli.RunAsync(settings, "schema", "apply", "--yes");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+
+        var export = await Cli.RunAsync(settings, "bulk", "export", "--tenant", "sandbox");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("server: in-progress", export.Output);
+        Assert.Contains("completed: ", export.Output);
+        Assert.Matches(@"importing\s+files 1/\d+", export.Output);
+
+        var status = await Cli.RunAsync(settings, "bulk", "status", "--tenant", "sandbox");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var line = Assert.Single(status.Output.Split('\n'), l => l.StartsWith("sandbox ", StringComparison.Ordinal));
+        Assert.Contains(" completed ", line);
+
+        var csv = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--format", "csv");
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        var rows = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("patient,rule,version,gap,date,evidence", rows[0]);
+        var diabetic = Assert.Single(rows, r => r.StartsWith(SandboxPatients.Type2DiabeticHighA1c + ",diabetes-hba1c-gap,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal("Overdue", diabetic[3]);
+        var date = DateOnly.ParseExact(diabetic[4], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var months = (DateTime.UtcNow - date.ToDateTime(TimeOnly.MinValue)).TotalDays / 30.4;
+        Assert.InRange(months, 7, 9);
+        Assert.DoesNotContain(rows, r => r.StartsWith(SandboxPatients.NoData + ",", StringComparison.Ordinal));
+
+        // The same rules on the same patient read live through FHIR (the hook path's context) give the same evidence.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        await using var services = new ServiceCollection().AddLogging().AddCdsFhir(configuration).BuildServiceProvider();
+        var context = await services.GetRequiredService<IPatientContextReader>().GetPatientContextAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None);
+        var live = RuleEngine.Evaluate(RuleSetLoader.LoadDefault(), new RuleInput { Hook = "patient-view", Context = context, Now = DateTimeOffset.UtcNow, CardSeed = "x" })
+            .Single(o => o.Finding.RuleId == "diabetes-hba1c-gap");
+        Assert.Equal(string.Join(';', live.Finding.Evidence), diabetic[5]);
+
+        var table = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "diabetes-hba1c-gap");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains(SandboxPatients.Type2DiabeticHighA1c, table.Output);
+        Assert.DoesNotContain("critical-lab", table.Output);
+
+        var unknown = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "no-such-rule");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("diabetes-hba1c-gap", unknown.Error);
+    }
+}
