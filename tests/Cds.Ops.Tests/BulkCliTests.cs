@@ -31,10 +31,10 @@ public sealed class BulkCliFixture : IAsyncLifetime
         await Infra.DisposeAsync();
     }
 
-    public Dictionary<string, string?> Settings()
+    public Dictionary<string, string?> Settings(string tenant = "sandbox")
     {
-        var p = "Tenants:sandbox:";
-        var settings = SandboxFixture.TenantOf(Sandbox, "sandbox", s =>
+        var p = $"Tenants:{tenant}:";
+        var settings = SandboxFixture.TenantOf(Sandbox, tenant, s =>
         {
             s["ConnectionStrings:Postgres"] = Infra.Postgres;
             s["EventStore:Schema"] = Infra.Schema;
@@ -99,5 +99,49 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         var unknown = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "no-such-rule");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("diabetes-hba1c-gap", unknown.Error);
+    }
+
+    [Fact]
+    public async Task A_worker_process_killed_mid_import_resumes_from_the_stream_without_a_second_export_or_a_second_import()
+    {
+        // Own tenant id: the process inherits this environment, which may name the local tenants file (tenant "sandbox").
+        const string tenant = "bulkkill";
+        var settings = f.Settings(tenant);
+        Assert.Equal(0, (await Cli.RunAsync(settings, "schema", "apply", "--yes")).ExitCode);
+        f.Sandbox.Reset();
+        // The third file (Observation) answers only after 20 s: the worker is killed while it waits.
+        var hold = f.Sandbox.Faults.Add(new FaultRule { Method = "GET", PathContains = "/Observation", Delay = TimeSpan.FromSeconds(20), Times = 1 });
+
+        var environment = settings.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+        await using (var worker = ServiceProcess.Start("bulk-worker", Path.Combine(AppContext.BaseDirectory, "Cds.Ops.dll"), ServiceProcess.FreePort(), environment,
+                         ["bulk", "export", "--tenant", tenant]))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (hold.Fired == 0 || !worker.Output().Contains("files 2/", StringComparison.Ordinal))
+            {
+                Assert.False(worker.HasExited, worker.Tail());
+                Assert.True(DateTime.UtcNow < deadline, "the worker never reached the third file:\n" + worker.Tail());
+                await Task.Delay(100);
+            }
+
+            worker.KillHard();
+            Assert.True(worker.HasExited);
+        }
+
+        var killed = await Cli.RunAsync(settings, "bulk", "status", "--tenant", tenant);
+        Assert.Matches(@" importing .*\s2/\d+ ", Assert.Single(killed.Output.Split('\n'), l => l.StartsWith(tenant + " ", StringComparison.Ordinal)));
+
+        var resumed = await Cli.RunAsync(settings, "bulk", "export", "--tenant", tenant);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var status = await Cli.RunAsync(settings, "bulk", "status", "--tenant", tenant);
+        var line = Assert.Single(status.Output.Split('\n'), l => l.StartsWith(tenant + " ", StringComparison.Ordinal));
+        Assert.Contains(" completed ", line);
+
+        var requests = f.Sandbox.State.FhirRequests;
+        Assert.Single(requests, r => r.PathAndQuery.Contains("/$export", StringComparison.Ordinal));
+        // The two files imported before the kill were not downloaded again; the one in flight was downloaded once more.
+        Assert.Single(requests, r => r.Method == "GET" && r.PathAndQuery.EndsWith("/Patient", StringComparison.Ordinal));
+        Assert.Single(requests, r => r.Method == "GET" && r.PathAndQuery.EndsWith("/Condition", StringComparison.Ordinal));
+        Assert.Equal(2, requests.Count(r => r.Method == "GET" && r.PathAndQuery.EndsWith("/Observation", StringComparison.Ordinal)));
     }
 }
