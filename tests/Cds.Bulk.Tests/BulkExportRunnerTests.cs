@@ -165,4 +165,32 @@ public sealed class BulkExportRunnerTests(BulkFixture f)
             f.Sandbox.Store.Put(original, seeded: true);
         }
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Since_is_sent_only_when_configured_and_declared_then_from_the_last_completed_export()
+    {
+        await f.ClearAsync();
+        await using (var off = f.NewHost())
+        {
+            await off.Runner.RunAsync(BulkFixture.Tenant, null, null, CancellationToken.None);
+            await off.Runner.RunAsync(BulkFixture.Tenant, null, null, CancellationToken.None);
+        }
+
+        Assert.All(f.Requests("/$export"), r => Assert.DoesNotContain("_since", r.PathAndQuery, StringComparison.Ordinal));
+
+        await f.ClearAsync();
+        await using var on = f.NewHost(new() { [$"Tenants:{BulkFixture.Tenant}:Bulk:SinceSupported"] = "true" });
+        var first = await on.Runner.RunAsync(BulkFixture.Tenant, null, null, CancellationToken.None);
+        Assert.Null(first.Since);
+        var second = await on.Runner.RunAsync(BulkFixture.Tenant, null, null, CancellationToken.None);
+        Assert.Equal(first.TransactionTime, second.Since);
+        var kickOffs = f.Requests("/$export");
+        Assert.Equal(2, kickOffs.Count);
+        Assert.DoesNotContain("_since", kickOffs[0].PathAndQuery, StringComparison.Ordinal);
+        Assert.Contains("_since=", kickOffs[1].PathAndQuery, StringComparison.Ordinal);
+        // The CapabilityStatement was asked whether the server declares the Bulk Data Group export.
+        Assert.Contains(f.Sandbox.State.FhirRequests, r => r.PathAndQuery.Contains("/metadata", StringComparison.Ordinal));
+        // A _since export holds only what changed: absence proves nothing, so nothing is judged gone.
+        Assert.Equal(0, second.Completed!.Gone);
+    }
 }
