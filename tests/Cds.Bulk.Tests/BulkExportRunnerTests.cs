@@ -193,4 +193,26 @@ public sealed class BulkExportRunnerTests(BulkFixture f)
         // A _since export holds only what changed: absence proves nothing, so nothing is judged gone.
         Assert.Equal(0, second.Completed!.Gone);
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_run_through_a_cut_download_meters_itself_and_logs_no_patient_data_or_token()
+    {
+        await f.ClearAsync();
+        using var meters = new BulkMeterListener();
+        f.Sandbox.Faults.Add(new FaultRule { Method = "GET", PathContains = "/Observation", CutBodyAfterBytes = 700, Times = 1 });
+        await using var host = f.NewHost();
+        var run = await host.Runner.RunAsync(BulkFixture.Tenant, null, null, CancellationToken.None);
+
+        Assert.Equal("completed", run.State);
+        Assert.Equal(run.ResourcesImported, (long)meters["cds.fhir.bulk.resources"]);
+        Assert.True(meters["cds.fhir.bulk.bytes"] >= run.BytesImported);
+        Assert.Equal(1, meters["cds.fhir.bulk.download_resumes"]);
+        Assert.Equal(1, meters["cds.fhir.bulk.export.duration"]);
+        var logs = string.Join("\n", f.Logs.Lines);
+        Assert.Contains("broke off", logs);
+        Assert.DoesNotContain("\"resourceType\"", logs);
+        Assert.DoesNotContain("Bearer", logs);
+        Assert.DoesNotContain("eyJ", logs);
+        Assert.All(SandboxPatients.Fixtures, p => Assert.DoesNotContain(p, logs));
+    }
 }

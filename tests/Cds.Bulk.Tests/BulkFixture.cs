@@ -6,6 +6,7 @@ using Cds.Testing;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Cds.Bulk.Tests;
@@ -16,6 +17,9 @@ public sealed class BulkFixture : IAsyncLifetime
     public const string Tenant = "sandbox";
 
     public IsolatedInfrastructure Infra { get; } = new();
+
+    /// <summary>Every log line of every worker host, at every level.</summary>
+    public LogLines Logs { get; } = new();
     public EpicSandboxServer Sandbox { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -69,7 +73,7 @@ public sealed class BulkFixture : IAsyncLifetime
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         services.AddCdsFhir(configuration);
         services.AddSingleton<IDocumentStore>(_ => DocumentStore.For(o => EventStoreSetup.Configure(o, Infra.Postgres, new EventStoreSettings { Schema = Infra.Schema })));
         services.AddCdsBulk(configuration);
@@ -154,4 +158,50 @@ public sealed class WorkerHost(ServiceProvider services) : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
+}
+
+public sealed class LogLines : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, LogLines owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
+
+/// <summary>Sums the Cds.Fhir meter's long counters and counts its histogram records, by instrument.</summary>
+public sealed class BulkMeterListener : IDisposable
+{
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _sums = new();
+
+    public BulkMeterListener()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == Cds.Fhir.FhirMetrics.MeterName && instrument.Name.StartsWith("cds.fhir.bulk.", StringComparison.Ordinal))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((i, v, _, _) => _sums.AddOrUpdate(i.Name, v, (_, s) => s + v));
+        _listener.SetMeasurementEventCallback<double>((i, _, _, _) => _sums.AddOrUpdate(i.Name, 1, (_, s) => s + 1));
+        _listener.Start();
+    }
+
+    public double this[string instrument] => _sums.TryGetValue(instrument, out var v) ? v : 0;
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -33,6 +33,7 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
     Func<NdjsonDownloadEvent, ValueTask>? onEvent)
 {
     private NdjsonPosition _position = resumeAt;
+    private bool _broke;
 
     public async IAsyncEnumerable<NdjsonLine> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -87,7 +88,7 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
                         var read = await ReadAsync(stream, buffer.AsMemory(filled), ct).ConfigureAwait(false);
                         if (read < 0)
                         {
-                            broken = true;
+                            broken = _broke = true;
                             break;
                         }
 
@@ -182,14 +183,13 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
                 var status = (int)response.StatusCode;
                 if (status == 206 && response.Content.Headers.ContentRange?.From == _position.Bytes)
                 {
-                    if (_position.Bytes > 0 && onEvent is not null)
-                    {
-                        await onEvent(new NdjsonDownloadEvent(NdjsonDownloadEventKind.ResumedWithRange, _position, attempt)).ConfigureAwait(false);
-                    }
-
                     if (_position.Bytes > 0)
                     {
                         owner.Metrics.Resume(tenant, "range");
+                        if (onEvent is not null)
+                        {
+                            await onEvent(new NdjsonDownloadEvent(NdjsonDownloadEventKind.ResumedWithRange, _position, attempt)).ConfigureAwait(false);
+                        }
                     }
 
                     return (await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), response, 0);
@@ -198,7 +198,8 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
                 if (status == 200)
                 {
                     var skip = _position.Lines;
-                    if (_position.Bytes > 0)
+                    // A resume: a break in this download, or lines imported by an earlier run (a break at byte 0 included).
+                    if (_broke || _position.Bytes > 0)
                     {
                         owner.Metrics.Resume(tenant, "skip_lines");
                         if (onEvent is not null)
