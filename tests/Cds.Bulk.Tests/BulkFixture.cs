@@ -19,7 +19,7 @@ public sealed class BulkFixture : IAsyncLifetime
     public IsolatedInfrastructure Infra { get; } = new();
 
     /// <summary>Every log line of every worker host, at every level.</summary>
-    public LogLines Logs { get; } = new();
+    public CapturedLogLines Logs { get; } = new();
     public EpicSandboxServer Sandbox { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -158,27 +158,6 @@ public sealed class WorkerHost(ServiceProvider services) : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
-}
-
-public sealed class LogLines : ILoggerProvider
-{
-    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category, LogLines owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-    }
 }
 
 /// <summary>Sums the Cds.Fhir meter's long counters and counts its histogram records, by instrument.</summary>
