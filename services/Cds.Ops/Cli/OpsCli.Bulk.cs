@@ -32,6 +32,13 @@ public sealed partial class OpsCli
         {
             var (configuration, _) = Context(p, needsBus: false);
             await using var services = BulkServices(configuration);
+            var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
+            if (settings.AutoApplySchema)
+            {
+                // As the services do at start-up; production applies it ahead (`schema apply`) and sets AutoApplySchema=false.
+                await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            }
+
             var runner = services.GetRequiredService<BulkExportRunner>();
             string? last = null;
             var run = await runner.RunAsync(p.GetRequiredValue(tenant), p.GetValue(group), progress =>
