@@ -145,6 +145,24 @@ public sealed class BulkExportClientTests(BulkSandboxFixture f) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_token_is_never_sent_to_a_file_outside_the_tenants_FHIR_server()
+    {
+        f.Sandbox.Reset();
+        await using var host = BulkTestKit.Host(f.Sandbox);
+        var client = BulkTestKit.Client(host);
+        var elsewhere = new BulkOutputFile("Patient", new Uri("http://127.0.0.2:" + f.Sandbox.FhirBaseUrl.Port + "/files/Patient.ndjson"), null);
+        var ex = await Assert.ThrowsAsync<BulkExportException>(async () =>
+        {
+            await foreach (var _ in client.ReadFileAsync("bulk", elsewhere, requiresAccessToken: true, NdjsonPosition.Start))
+            {
+            }
+        });
+        Assert.Contains("outside the tenant's FHIR server", ex.Message);
+        Assert.Empty(f.Sandbox.State.FhirRequests);
+        Assert.Empty(f.Sandbox.State.TokenRequests);
+    }
+
+    [Fact]
     public async Task A_503_on_polls_is_waited_out_and_the_manifest_still_arrives()
     {
         f.Sandbox.Reset();

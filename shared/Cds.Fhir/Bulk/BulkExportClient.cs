@@ -267,6 +267,19 @@ public sealed class BulkExportClient
     internal HttpClient FileClient(string tenant, bool requiresAccessToken) =>
         _http.CreateClient(requiresAccessToken ? HttpClientName(tenant) : PlainFileClientName);
 
+    /// <summary>
+    /// The backend token goes only to the tenant's own FHIR server (same scheme, host and port): a manifest naming a file
+    /// elsewhere with requiresAccessToken is refused rather than hand the token to another host.
+    /// </summary>
+    internal void EnsureTokenMayGoTo(string tenant, Uri fileUrl)
+    {
+        var fhirBase = _tenants.GetFhirBase(tenant);
+        if (Uri.Compare(fhirBase, fileUrl, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw new BulkExportException(tenant, "the manifest asks for the access token on a file outside the tenant's FHIR server; not sent");
+        }
+    }
+
     internal TimeProvider Time => _time;
 
     internal ILogger Logger => _logger;

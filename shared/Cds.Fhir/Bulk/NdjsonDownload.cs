@@ -38,6 +38,11 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
     public async IAsyncEnumerable<NdjsonLine> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var options = owner.Options(tenant);
+        if (requiresAccessToken)
+        {
+            owner.EnsureTokenMayGoTo(tenant, url);
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
