@@ -71,6 +71,7 @@ public static class EventStoreSetup
         options.Events.AddEventType<WriteBackRequested>();
         options.Events.AddEventType<WriteBackSucceeded>();
         options.Events.AddEventType<WriteBackFailed>();
+        Bulk.BulkExportStore.Register(options, settings.Schema);
 
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);

@@ -1,4 +1,5 @@
 using Cds.Fhir.Auth;
+using Cds.Fhir.Bulk;
 using Cds.Fhir.Configuration;
 using Cds.Fhir.Http;
 using Cds.Fhir.Patients;
@@ -66,7 +67,18 @@ public static class CdsFhirServiceCollectionExtensions
                 sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<EpicResponseHandler>>()));
             // Innermost: every attempt is one cds.fhir.requests call with token_kind=backend.
             builder.AddFhirCallMetering(FhirTokenKind.Backend, id);
+
+            // Bulk export: the backend token, no retry handler (the client waits out Retry-After and cooldowns itself)
+            // and no overall timeout (a file streams for as long as it takes; each request has its own timeout).
+            services.AddHttpClient(BulkExportClient.HttpClientName(id), c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers()
+                .AddHttpMessageHandler(sp => new BackendAuthHandler(id, sp.GetRequiredService<BackendTokenProvider>(),
+                    sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<BackendAuthHandler>>()))
+                .AddFhirCallMetering(FhirTokenKind.Backend, id);
         }
+
+        services.AddHttpClient(BulkExportClient.PlainFileClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.TryAddSingleton<BulkMetrics>();
+        services.TryAddSingleton<BulkExportClient>();
 
         services.AddSingleton(new RegisteredTenantClients(tenantIds));
         return services;

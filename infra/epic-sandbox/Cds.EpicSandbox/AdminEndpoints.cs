@@ -16,13 +16,15 @@ public sealed record FaultRequest(
     bool DropConnection = false,
     int Skip = 0,
     int? Times = null,
-    int? DelayAnswerMs = null)
+    int? DelayAnswerMs = null,
+    long? CutBodyAfterBytes = null)
 {
     public FaultRule ToRule() => new()
     {
         Method = Method, ResourceType = ResourceType, PathContains = PathContains, Status = Status, RetryAfterSeconds = RetryAfterSeconds,
         Delay = DelayMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, DropConnection = DropConnection, Skip = Skip, Times = Times,
         DelayAnswer = DelayAnswerMs is { } after ? TimeSpan.FromMilliseconds(after) : null,
+        CutBodyAfterBytes = CutBodyAfterBytes,
     };
 }
 

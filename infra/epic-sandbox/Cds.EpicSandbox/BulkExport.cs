@@ -114,17 +114,50 @@ internal sealed class BulkExport(EpicSandboxServer server)
                 return;
             }
 
-            ctx.Response.StatusCode = 200;
+            var bytes = Encoding.UTF8.GetBytes(ndjson);
+            var from = 0;
             ctx.Response.ContentType = "application/fhir+ndjson";
-            await ctx.Response.WriteAsync(ndjson, ctx.RequestAborted);
+            if (server.Settings.ExportFileRanges)
+            {
+                ctx.Response.Headers.AcceptRanges = "bytes";
+                var range = ctx.Request.Headers.Range.ToString();
+                if (range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-')
+                    && int.TryParse(range.AsSpan(6, range.Length - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start))
+                {
+                    if (start >= bytes.Length)
+                    {
+                        ctx.Response.StatusCode = 416;
+                        ctx.Response.Headers.ContentRange = $"bytes */{bytes.Length}";
+                        return;
+                    }
+
+                    from = start;
+                    ctx.Response.StatusCode = 206;
+                    ctx.Response.Headers.ContentRange = $"bytes {start}-{bytes.Length - 1}/{bytes.Length}";
+                }
+            }
+
+            if (from == 0)
+            {
+                ctx.Response.StatusCode = 200;
+            }
+
+            // Written in pieces, as a server streams a large file.
+            for (var offset = from; offset < bytes.Length; offset += 4096)
+            {
+                await ctx.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(4096, bytes.Length - offset)), ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            }
+
             return;
         }
 
-        if (Interlocked.Increment(ref job.Polls) == 1)
+        var polls = Interlocked.Increment(ref job.Polls);
+        if (polls <= server.Settings.ExportPollsBeforeReady)
         {
             ctx.Response.StatusCode = 202;
             ctx.Response.Headers.RetryAfter = "1";
-            ctx.Response.Headers["X-Progress"] = "in-progress";
+            ctx.Response.Headers["X-Progress"] = $"in-progress ({polls * 100 / (server.Settings.ExportPollsBeforeReady + 1)}%)";
             return;
         }
 

@@ -271,6 +271,25 @@ public sealed class EpicSandboxServer : IAsyncDisposable
                 }
             }
 
+            if (rule?.CutBodyAfterBytes is { } cutAfter)
+            {
+                var original = ctx.Response.Body;
+                ctx.Response.Body = new CuttingStream(original, cutAfter, ctx);
+                try
+                {
+                    await next(ctx);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException)
+                {
+                    // The cut: the caller got part of the body and then a reset.
+                }
+                finally
+                {
+                    ctx.Response.Body = original;
+                }
+                return;
+            }
+
             if (rule?.DelayAnswer is { } hold)
             {
                 // The work happens now (a create is stored); the caller hears of it only after the hold.

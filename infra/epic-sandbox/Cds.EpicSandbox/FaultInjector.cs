@@ -33,6 +33,9 @@ public sealed class FaultRule
     /// <summary>Abort the connection without a response.</summary>
     public bool DropConnection { get; init; }
 
+    /// <summary>Let the real handler answer, but abort the connection once this many body bytes are sent (a download cut mid-stream).</summary>
+    public long? CutBodyAfterBytes { get; init; }
+
     /// <summary>Let this many matching requests through before the rule fires.</summary>
     public int Skip { get; init; }
 
@@ -76,7 +79,7 @@ public sealed class FaultRule
     }
 
     public override string ToString() =>
-        $"{Method ?? "*"} {ResourceType ?? "*"} ~'{PathContains}' -> {(DropConnection ? "drop" : Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "delay")}";
+        $"{Method ?? "*"} {ResourceType ?? "*"} ~'{PathContains}' -> {(DropConnection ? "drop" : CutBodyAfterBytes is { } cut ? $"cut@{cut}" : Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "delay")}";
 }
 
 /// <summary>Fault rules applied to the FHIR API and the token endpoint (not to /_sandbox). First matching firing rule wins.</summary>
@@ -144,4 +147,46 @@ public sealed class FaultInjector
 
         return null;
     }
+}
+
+/// <summary>Passes the first <c>limit</c> body bytes through, flushes them, then aborts the connection (a download cut mid-stream).</summary>
+internal sealed class CuttingStream(Stream inner, long limit, Microsoft.AspNetCore.Http.HttpContext ctx) : Stream
+{
+    private long _written;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _written; set => throw new NotSupportedException(); }
+
+    public override void Flush() => inner.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => _written >= limit ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_written >= limit)
+        {
+            throw new IOException("Connection cut by an injected fault.");
+        }
+
+        var take = (int)Math.Min(buffer.Length, limit - _written);
+        await inner.WriteAsync(buffer[..take], cancellationToken);
+        _written += take;
+        if (_written >= limit)
+        {
+            await inner.FlushAsync(cancellationToken);
+            // Let the bytes reach the socket before the reset (an abort drops what is still queued).
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            ctx.Abort();
+            throw new IOException("Connection cut by an injected fault.");
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 }

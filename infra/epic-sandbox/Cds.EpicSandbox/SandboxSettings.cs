@@ -70,4 +70,10 @@ public sealed record SandboxSettings
 
     /// <summary>Minimum time between two bulk exports of the same Group by the same client (Epic throttles).</summary>
     public TimeSpan ExportThrottle { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether export files are served with byte ranges (Accept-Ranges: bytes, 206). Off by default: a client must not count on it.</summary>
+    public bool ExportFileRanges { get; init; }
+
+    /// <summary>How many status polls answer 202 (with Retry-After and X-Progress) before the manifest is ready.</summary>
+    public int ExportPollsBeforeReady { get; init; } = 1;
 }

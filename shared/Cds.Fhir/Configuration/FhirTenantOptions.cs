@@ -35,6 +35,9 @@ public sealed class FhirTenantOptions
     /// <summary>Owned by the write-back service; carried here because <see cref="EpicFhirClient.CreateAsync{T}"/> refuses writes when off.</summary>
     public WriteBackOptions WriteBack { get; set; } = new();
 
+    /// <summary>Bulk Data <c>$export</c> of this tenant's Group (population sync).</summary>
+    public Bulk.BulkExportOptions Bulk { get; set; } = new();
+
     /// <summary>The client id in force for <see cref="Environment"/>: NONPROD in non-production, PROD in production.</summary>
     public string? ClientIdInForce => Environment == EpicEnvironment.Production ? Backend.ProdClientId : Backend.NonProdClientId;
 

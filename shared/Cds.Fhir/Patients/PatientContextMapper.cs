@@ -117,7 +117,7 @@ public static class PatientContextMapper
 
     public static DateOnly? BirthDate(Patient? patient) => ParseDate(patient?.BirthDate);
 
-    internal static bool IsActive(MedicationRequest r) => r.Status is null or MedicationRequest.MedicationrequestStatus.Active;
+    public static bool IsActive(MedicationRequest r) => r.Status is null or MedicationRequest.MedicationrequestStatus.Active;
 
     private static bool IsCurrent(AllergyIntolerance a) =>
         StatusCode(a.ClinicalStatus) is not ("inactive" or "resolved") && StatusCode(a.VerificationStatus) is not ("entered-in-error" or "refuted");
