@@ -76,6 +76,7 @@ public static class EventStoreSetup
         options.Projections.Add<LateResultProjection>(ProjectionLifecycle.Inline);
         // Async: built by the daemon of the write-back host (hot/cold), behind the hook's path.
         options.Projections.Add<ServiceStatisticsProjection>(ProjectionLifecycle.Async);
+        options.Projections.Add<RuleOutcomes.RuleOutcomeProjection>(ProjectionLifecycle.Async);
         options.Projections.SlowPollingTime = settings.DaemonPollingTime;
         options.Projections.FastPollingTime = settings.DaemonPollingTime / 2;
         options.Projections.Errors.SkipApplyErrors = false;
@@ -85,5 +86,6 @@ public static class EventStoreSetup
         options.Schema.For<FeedbackSeen>();
         options.Schema.For<UnmatchedFeedback>();
         options.Schema.For<WarmPatientContext>();
+        options.Schema.For<RuleOutcomes.RuleOutcomeDay>().Index(x => x.Day);
     }
 }

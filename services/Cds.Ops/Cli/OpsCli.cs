@@ -13,7 +13,7 @@ namespace Cds.Ops.Cli;
 /// and <c>serve</c>. Output goes to <paramref name="output"/>, confirmations are read from <paramref name="input"/>, so
 /// tests run it in-process.
 /// </summary>
-public sealed class OpsCli(TextWriter output, TextWriter error, TextReader input, Func<string?, IConfiguration> configure)
+public sealed partial class OpsCli(TextWriter output, TextWriter error, TextReader input, Func<string?, IConfiguration> configure)
 {
     public const int Ok = 0;
     /// <summary>A check failed, or what was asked for does not exist.</summary>
@@ -51,6 +51,7 @@ public sealed class OpsCli(TextWriter output, TextWriter error, TextReader input
         root.Subcommands.Add(TimelineCommand());
         root.Subcommands.Add(TenantsCommand());
         root.Subcommands.Add(SchemaCommand());
+        root.Subcommands.Add(RulesCommand());
         if (serve is not null)
         {
             var serveCommand = new Command("serve", "run the dashboard (default when no command is given)");
