@@ -69,6 +69,8 @@ public static class EventStoreSetup
         options.Events.AddEventType<WriteBackRequested>();
         options.Events.AddEventType<WriteBackSucceeded>();
         options.Events.AddEventType<WriteBackFailed>();
+        options.Events.AddEventType<RuleOutcomes.CardsSilenced>();
+        options.Events.AddEventType<RuleOutcomes.AlertSettingChanged>();
 
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);

@@ -63,8 +63,11 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         var d = Hook("d");
         await AppendAsync("sandbox", d, at.AddSeconds(5), [], [c1, c2], late: false,
             Feedback(d, c2, FeedbackOutcomes.Overridden, at.AddSeconds(15), reason: "benefitoutweighsrisk"));
-        // E: a hook without cards (counts in the fire rate's denominator).
-        await AppendAsync("sandbox", Hook("e"), at, [], [], late: false);
+        // E: renal-dosing in silent mode: the card was kept from Epic ("would have fired"); E counts as a hook all the same.
+        var e = Hook("e");
+        var e1 = Card("e1", "renal-dosing");
+        await AppendAsync("sandbox", e, at, [], [], late: false,
+            new CardsSilenced(e, Service, [e1], [Fired(e1, "renal-dosing", "1.0.0")], ["Tenants:sandbox:Alerts:SilentRules:renal-dosing"], at));
         // Another tenant, another version: never in the sandbox's report.
         var o1 = Card("o1", "drug-allergy");
         await AppendAsync("other-health", Hook("o"), at, [Fired(o1, "drug-allergy", "2.0.0")], [o1], late: false);
@@ -76,9 +79,9 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         var lines = report.Output.Split('\n');
         var allergy = Assert.Single(lines, l => l.StartsWith("drug-allergy ", StringComparison.Ordinal));
         // rule, version, hooks 5, fired 3 (60 per 100), shown 3, accepted 33.3 %, overridden 66.7 %, no feedback 0, median 30 s, 1 note
-        Assert.Matches(@"^drug-allergy\s+1\.0\.0\s+5\s+3\s+60\s+3\s+33\.3\s+66\.7\s+0\s+30 s\s+1\s+benefitoutweighsrisk x1, patienttolerated x1", allergy);
+        Assert.Matches(@"^drug-allergy\s+1\.0\.0\s+5\s+3\s+60\s+0\s+3\s+33\.3\s+66\.7\s+0\s+30 s\s+1\s+benefitoutweighsrisk x1, patienttolerated x1", allergy);
         var renal = Assert.Single(lines, l => l.StartsWith("renal-dosing ", StringComparison.Ordinal));
-        Assert.Matches(@"^renal-dosing\s+1\.0\.0\s+5\s+1\s+20\s+1\s+0\s+0\s+1\s+-\s+0\s+-", renal);
+        Assert.Matches(@"^renal-dosing\s+1\.0\.0\s+5\s+1\s+20\s+1\s+1\s+0\s+0\s+1\s+-\s+0\s+-", renal);
         Assert.DoesNotContain("2.0.0", report.Output, StringComparison.Ordinal);
 
         var json = await Cli.RunAsync(Settings, "rules", "report", "--tenant", "sandbox", "--format", "json");
@@ -96,9 +99,9 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         var csv = await Cli.RunAsync(Settings, "rules", "report", "--format", "csv");
         Assert.True(csv.ExitCode == 0, csv.ToString());
         var csvLines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.StartsWith("rule,versions,services,hooks,fired,fired_per_100_hooks,shown,accepted,accepted_pct,overridden", csvLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("rule,versions,services,hooks,fired,fired_per_100_hooks,silent_would_have_fired,shown,accepted,accepted_pct,overridden", csvLines[0], StringComparison.Ordinal);
         // every tenant together: both versions, six hooks of the service
-        Assert.Contains($"drug-allergy,1.0.0;2.0.0,{Service},6,4,66.7,4,1,25,2,50,50,1,29.8,1,benefitoutweighsrisk x1;patienttolerated x1,Remove the amoxicillin order x1", csvLines);
+        Assert.Contains($"drug-allergy,1.0.0;2.0.0,{Service},6,4,66.7,0,4,1,25,2,50,50,1,29.8,1,benefitoutweighsrisk x1;patienttolerated x1,Remove the amoxicillin order x1", csvLines);
 
         // The documents are derived data: deleted, the report is empty; rebuilt from the events, it is the same again.
         await using (var session = _store.LightweightSession("sandbox"))
@@ -107,7 +110,7 @@ public sealed class RuleReportCliTests : IAsyncLifetime
             await session.SaveChangesAsync();
         }
         var empty = await Cli.RunAsync(Settings, "rules", "report", "--tenant", "sandbox");
-        Assert.Contains("no rule fired in this window", empty.Output, StringComparison.Ordinal);
+        Assert.Contains("no rule fired (or would have fired) in this window", empty.Output, StringComparison.Ordinal);
 
         var rebuild = await Cli.RunAsync(Settings, "rules", "rebuild");
         Assert.True(rebuild.ExitCode == 0, rebuild.ToString());

@@ -16,6 +16,8 @@ public sealed record RuleReportRow
     public long Hooks { get; init; }
     public long Fired { get; init; }
     public double? FiredPer100Hooks { get; init; }
+    /// <summary>Silent mode: cards the rule produced that the tenant's settings kept from Epic ("would have fired").</summary>
+    public long WouldHaveFired { get; init; }
     public long Shown { get; init; }
     public long Accepted { get; init; }
     public double? AcceptedPercent { get; init; }
@@ -60,6 +62,7 @@ public static class RuleReport
                 Hooks = hooks,
                 Fired = fired,
                 FiredPer100Hooks = hooks == 0 ? null : Math.Round(100.0 * fired / hooks, 1),
+                WouldHaveFired = g.Sum(d => d.Silenced),
                 Shown = shown,
                 Accepted = accepted,
                 AcceptedPercent = Percent(accepted, shown),
@@ -95,20 +98,20 @@ public static class RuleReport
         w.WriteLine(scope);
         if (rows.Count == 0)
         {
-            w.WriteLine("no rule fired in this window");
+            w.WriteLine("no rule fired (or would have fired) in this window");
             return;
         }
-        w.WriteLine($"{"RULE",-22} {"VERSION",-9} {"HOOKS",6} {"FIRED",6} {"/100",6} {"SHOWN",6} {"ACCEPT%",8} {"OVERR%",7} {"NO-FB",6} {"MEDIAN-FB",9} {"NOTES",6}  TOP OVERRIDE REASONS");
+        w.WriteLine($"{"RULE",-22} {"VERSION",-9} {"HOOKS",6} {"FIRED",6} {"/100",6} {"SILENT",6} {"SHOWN",6} {"ACCEPT%",8} {"OVERR%",7} {"NO-FB",6} {"MEDIAN-FB",9} {"NOTES",6}  TOP OVERRIDE REASONS");
         foreach (var r in rows)
         {
-            w.WriteLine($"{r.RuleId,-22} {string.Join(",", r.Versions),-9} {r.Hooks,6} {r.Fired,6} {Num(r.FiredPer100Hooks),6} {r.Shown,6} {Num(r.AcceptedPercent),8} {Num(r.OverriddenPercent),7} {r.NoFeedback,6} {Duration(r.MedianSecondsToFeedback),9} {r.NotesWritten,6}  {Reasons(r.TopOverrideReasons, 3)}");
+            w.WriteLine($"{r.RuleId,-22} {string.Join(",", r.Versions),-9} {r.Hooks,6} {r.Fired,6} {Num(r.FiredPer100Hooks),6} {r.WouldHaveFired,6} {r.Shown,6} {Num(r.AcceptedPercent),8} {Num(r.OverriddenPercent),7} {r.NoFeedback,6} {Duration(r.MedianSecondsToFeedback),9} {r.NotesWritten,6}  {Reasons(r.TopOverrideReasons, 3)}");
         }
-        w.WriteLine($"{rows.Count} rule(s); no feedback = shown without feedback within {FeedbackWindow.TotalHours:0} h; /100 = fired per 100 hooks of the rule's services");
+        w.WriteLine($"{rows.Count} rule(s); no feedback = shown without feedback within {FeedbackWindow.TotalHours:0} h; /100 = fired per 100 hooks of the rule's services; silent = would have fired (silent mode, not shown)");
     }
 
     private static readonly string[] CsvHeader =
     [
-        "rule", "versions", "services", "hooks", "fired", "fired_per_100_hooks", "shown", "accepted", "accepted_pct", "overridden",
+        "rule", "versions", "services", "hooks", "fired", "fired_per_100_hooks", "silent_would_have_fired", "shown", "accepted", "accepted_pct", "overridden",
         "overridden_pct", "overrides_with_comment_pct", "no_feedback", "median_seconds_to_feedback", "notes_written",
         "override_reasons", "accepted_suggestions",
     ];
@@ -121,7 +124,7 @@ public static class RuleReport
             string[] cells =
             [
                 r.RuleId, string.Join(";", r.Versions), string.Join(";", r.Services), Int(r.Hooks), Int(r.Fired), Num(r.FiredPer100Hooks, ""),
-                Int(r.Shown), Int(r.Accepted), Num(r.AcceptedPercent, ""), Int(r.Overridden), Num(r.OverriddenPercent, ""),
+                Int(r.WouldHaveFired), Int(r.Shown), Int(r.Accepted), Num(r.AcceptedPercent, ""), Int(r.Overridden), Num(r.OverriddenPercent, ""),
                 Num(r.OverridesWithCommentPercent, ""), Int(r.NoFeedback), Num(r.MedianSecondsToFeedback, ""), Int(r.NotesWritten),
                 Reasons(r.TopOverrideReasons, int.MaxValue, ";", ""), Reasons(r.AcceptedSuggestions, int.MaxValue, ";", ""),
             ];

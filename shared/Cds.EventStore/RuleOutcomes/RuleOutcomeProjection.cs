@@ -22,6 +22,8 @@ public sealed class RuleOutcomeDay
     public DateTimeOffset Day { get; set; }
     /// <summary>Findings of enrichment: the rule concluded a card should be shown.</summary>
     public long Fired { get; set; }
+    /// <summary>Silent mode: cards the rule produced and the tenant's settings kept from Epic ("would have fired").</summary>
+    public long Silenced { get; set; }
     /// <summary>Cards of this rule in the answers Epic got.</summary>
     public long Shown { get; set; }
     public long Accepted { get; set; }
@@ -58,6 +60,8 @@ public sealed record RuleShown(string ServiceId, string RuleId, string RuleVersi
 public sealed record RuleFeedback(string ServiceId, string RuleId, string RuleVersion, DateTimeOffset Day, string Outcome,
     IReadOnlyList<string> Suggestions, IReadOnlyList<string> ReasonCodes, bool WithComment, double? Seconds);
 
+public sealed record RuleSilenced(string ServiceId, string RuleId, string RuleVersion, DateTimeOffset Day, int Count);
+
 public sealed record RuleNoteWritten(string ServiceId, string RuleId, string RuleVersion, DateTimeOffset Day);
 
 /// <summary>
@@ -76,6 +80,7 @@ public sealed partial class RuleOutcomeProjection : MultiStreamProjection<RuleOu
         IncludeType<CardsReturned>();
         IncludeType<FeedbackReceived>();
         IncludeType<WriteBackSucceeded>();
+        IncludeType<CardsSilenced>();
         CustomGrouping(RuleOutcomeGrouping.GroupAsync);
     }
 
@@ -104,6 +109,12 @@ public sealed partial class RuleOutcomeProjection : MultiStreamProjection<RuleOu
     {
         Identify(d, e.ServiceId, e.RuleId, e.RuleVersion, e.Day);
         d.Shown += e.Count;
+    }
+
+    public static void Apply(RuleSilenced e, RuleOutcomeDay d)
+    {
+        Identify(d, e.ServiceId, e.RuleId, e.RuleVersion, e.Day);
+        d.Silenced += e.Count;
     }
 
     public static void Apply(RuleNoteWritten e, RuleOutcomeDay d)
@@ -173,6 +184,13 @@ internal static class RuleOutcomeGrouping
                     {
                         var fired = new RuleFired(timeline.ServiceId, rule.Key.RuleId, rule.Key.RuleVersion, day, rule.Count());
                         grouping.AddEvent(RuleOutcomeKey.Of(fired.ServiceId, fired.RuleId, fired.RuleVersion, day), e.WithData(fired));
+                    }
+                    break;
+                case CardsSilenced silenced:
+                    foreach (var rule in silenced.Findings.GroupBy(f => (f.RuleId, f.RuleVersion)))
+                    {
+                        var quiet = new RuleSilenced(silenced.ServiceId, rule.Key.RuleId, rule.Key.RuleVersion, day, rule.Count());
+                        grouping.AddEvent(RuleOutcomeKey.Of(quiet.ServiceId, quiet.RuleId, quiet.RuleVersion, day), e.WithData(quiet));
                     }
                     break;
                 case CardsReturned returned:
