@@ -1,4 +1,5 @@
 using Cds.Enrichment;
+using Cds.Enrichment.Alerts;
 using Cds.Enrichment.Consumers;
 using Cds.Enrichment.Context;
 using Cds.Fhir;
@@ -8,7 +9,8 @@ using Cds.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults("cds-enrichment");
+// The tenants file is watched here: a reload switches silent mode (Tenants:{id}:Alerts) without a restart.
+builder.AddServiceDefaults("cds-enrichment", reloadTenantsFile: true);
 builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
@@ -19,6 +21,8 @@ builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetS
         "Enrichment:OrderTimeMaxAge and Enrichment:WarmContextTtl must be positive")
     .ValidateOnStart();
 builder.Services.AddSingleton<PatientContextCompletion>();
+builder.Services.AddOptions<AlertsOptions>().Bind(builder.Configuration);
+builder.Services.AddHostedService<AlertSettingsRecorder>();
 builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);

@@ -72,6 +72,8 @@ public static class EventStoreSetup
         options.Events.AddEventType<WriteBackSucceeded>();
         options.Events.AddEventType<WriteBackFailed>();
         Bulk.BulkExportStore.Register(options, settings.Schema);
+        options.Events.AddEventType<RuleOutcomes.CardsSilenced>();
+        options.Events.AddEventType<RuleOutcomes.AlertSettingChanged>();
 
         // Projections with explicit lifecycles.
         options.Projections.Add<HookTimelineProjection>(ProjectionLifecycle.Inline);
@@ -79,6 +81,7 @@ public static class EventStoreSetup
         options.Projections.Add<LateResultProjection>(ProjectionLifecycle.Inline);
         // Async: built by the daemon of the write-back host (hot/cold), behind the hook's path.
         options.Projections.Add<ServiceStatisticsProjection>(ProjectionLifecycle.Async);
+        options.Projections.Add<RuleOutcomes.RuleOutcomeProjection>(ProjectionLifecycle.Async);
         options.Projections.SlowPollingTime = settings.DaemonPollingTime;
         options.Projections.FastPollingTime = settings.DaemonPollingTime / 2;
         options.Projections.Errors.SkipApplyErrors = false;
@@ -88,5 +91,6 @@ public static class EventStoreSetup
         options.Schema.For<FeedbackSeen>();
         options.Schema.For<UnmatchedFeedback>();
         options.Schema.For<WarmPatientContext>();
+        options.Schema.For<RuleOutcomes.RuleOutcomeDay>().Index(x => x.Day);
     }
 }

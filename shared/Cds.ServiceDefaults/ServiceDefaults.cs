@@ -26,14 +26,15 @@ public static class ServiceDefaultsExtensions
     /// OpenTelemetry (traces and metrics; OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; Prometheus scrape at
     /// <c>/metrics</c>), health checks and structured console logs. Call once per host.
     /// </summary>
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName)
+    /// <param name="reloadTenantsFile">Watch the tenants file and reload it when it changes (settings read through IOptionsMonitor).</param>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string serviceName, bool reloadTenantsFile = false)
     {
         // Tenant configuration (one file per deployment: Epic customers and their environments) is shared by every
         // host. CDS_TENANTS_FILE names it; environment variables and command-line arguments still override it.
         var tenantsFile = builder.Configuration[TenantsFileKey];
         if (!string.IsNullOrWhiteSpace(tenantsFile))
         {
-            var source = new JsonConfigurationSource { Path = Path.GetFullPath(tenantsFile), Optional = false };
+            var source = new JsonConfigurationSource { Path = Path.GetFullPath(tenantsFile), Optional = false, ReloadOnChange = reloadTenantsFile };
             source.ResolveFileProvider();
             var sources = builder.Configuration.Sources;
             var afterAppSettings = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i + 1;

@@ -1,9 +1,12 @@
 using Cds.Contracts;
+using Cds.Enrichment.Alerts;
 using Cds.Enrichment.Context;
 using Cds.Enrichment.Rules;
 using Cds.EventStore;
+using Cds.EventStore.RuleOutcomes;
 using Marten;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Cds.Enrichment.Consumers;
 
@@ -21,7 +24,7 @@ namespace Cds.Enrichment.Consumers;
 /// </para>
 /// </summary>
 public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
-    EnrichmentMetrics metrics, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
+    EnrichmentMetrics metrics, IOptionsMonitor<AlertsOptions> alerts, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
@@ -91,7 +94,10 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             Now = time.GetUtcNow(),
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
         };
-        var outcomes = StaleDataNotice.Apply(RuleEngine.Evaluate(rules, input), completed.Data);
+        // Silent (shadow) mode: what the tenant's settings keep from Epic is recorded as CardsSilenced, never answered.
+        var split = SilentMode.Apply(request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
+            StaleDataNotice.Apply(RuleEngine.Evaluate(rules, input), completed.Data));
+        var outcomes = split.Live;
         var unrecognised = UnrecognisedMedications.Find(rules, input);
         metrics.Unrecognised(request.Tenant, unrecognised);
         if (completed.Data.Stale)
@@ -115,9 +121,13 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
         {
             try
             {
-                await HookStreams.AppendAsync(session, request.HookInstance, ct, new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
+                var completedEvent = new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
                     result.Findings, result.RuleVersions, completedAt, Late: late,
-                    UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data));
+                    UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data);
+                await HookStreams.AppendAsync(session, request.HookInstance, ct, split.Silenced.Count == 0
+                    ? [completedEvent]
+                    : [completedEvent, new CardsSilenced(request.HookInstance, request.ServiceId, [.. split.Silenced.Select(o => o.Card)],
+                        [.. split.Silenced.Select(o => o.Finding)], split.Settings, completedAt)]);
                 await session.SaveChangesAsync(ct);
             }
             catch (Exception ex) when (StoreFailures.IsUnavailableOrRefusing(ex))

@@ -53,6 +53,7 @@ public sealed partial class OpsCli(TextWriter output, TextWriter error, TextRead
         root.Subcommands.Add(SchemaCommand());
         root.Subcommands.Add(BulkCommand());
         root.Subcommands.Add(PopulationCommand());
+        root.Subcommands.Add(RulesCommand());
         if (serve is not null)
         {
             var serveCommand = new Command("serve", "run the dashboard (default when no command is given)");

@@ -20,7 +20,7 @@ public sealed record HookStats(string Hook, int Count, double PerMinute, double?
 /// Read-only access to the platform's Marten store for the ops tool: the same configuration block as the services
 /// (<see cref="EventStoreSetup.Configure"/>), never creating or changing schema objects.
 /// </summary>
-public sealed class OpsEventStore : IAsyncDisposable
+public sealed partial class OpsEventStore : IAsyncDisposable
 {
     private readonly DocumentStore _store;
 
