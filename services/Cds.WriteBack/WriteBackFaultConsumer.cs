@@ -28,14 +28,11 @@ public sealed class WriteBackFaultConsumer(IDocumentStore store, IOptions<WriteB
         {
             return; // never requested, or settled meanwhile
         }
-        var error = context.Message.Exceptions.FirstOrDefault();
-        var cause = error is null ? "unknown error" : ShortTypeName(error.ExceptionType);
+        var cause = PortableException.Cause(context.Message.Exceptions.FirstOrDefault());
         await HookStreams.AppendAsync(session, message.HookInstance, context.CancellationToken, new WriteBackFailed(write.Identity.Value,
             $"gave up after the bus retries ({cause}); the message waits in {FeedbackRecordedConsumer.ErrorQueue}: move it back to the queue to retry",
             Retryable: true, HttpStatus: null, time.GetUtcNow()));
         await session.SaveChangesAsync(context.CancellationToken);
         metrics.Result(message.Tenant, "parked", write.Trigger.ToString());
     }
-
-    private static string ShortTypeName(string? type) => type is null ? "unknown error" : type[(type.LastIndexOf('.') + 1)..];
 }

@@ -47,7 +47,8 @@ public static class BusExtensions
     /// MassTransit on RabbitMQ from <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI). Endpoint names are kebab-case
     /// and prefixed by <paramref name="endpointPrefix"/> (e.g. "enrichment-evaluate-hook"); failures are retried in
     /// process with exponential backoff, then moved to the endpoint's <c>_error</c> queue; nothing is acknowledged on
-    /// exception.
+    /// exception. Every consumer's failure travels as a <see cref="Cds.EventStore.PortableException"/>
+    /// (<see cref="PortableFaultsObserver"/>).
     /// </summary>
     public static IHostApplicationBuilder AddCdsBus(this IHostApplicationBuilder builder, string endpointPrefix,
         Action<IBusRegistrationConfigurator>? configure = null, IReadOnlyDictionary<string, string>? defaultRetrySchedules = null)
@@ -76,6 +77,9 @@ public static class BusExtensions
                 {
                     rabbit.SetQuorumQueue(settings.QuorumReplicas);
                 }
+                // Innermost, around each consumer: what it throws leaves it as a PortableException (types and SQL
+                // state, no data) before MassTransit builds the Fault and the _error headers from it.
+                endpoint.ConnectConsumerConfigurationObserver(new PortableFaultsObserver());
                 if (settings.DelayedRedelivery)
                 {
                     endpoint.UseDelayedRedelivery(r => r.Intervals(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)));

@@ -54,8 +54,6 @@ public sealed class StoreFailuresTests
         {
             original = ex;
         }
-        Assert.True(PortableException.Needed(original));
-
         var portable = PortableException.From(original);
         Assert.Equal(original.StackTrace, portable.StackTrace);
         Assert.Null(portable.InnerException);
@@ -64,6 +62,8 @@ public sealed class StoreFailuresTests
         Assert.Contains("PostgresException", portable.Message, StringComparison.Ordinal);
         Assert.Contains("42501", portable.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("patient-123", portable.Message, StringComparison.Ordinal);
+        Assert.Equal(typeof(MartenCommandException), portable.OriginalType);
+        Assert.Equal("42501", portable.SqlState);
 
         // What MassTransit puts in the Fault: nothing but strings.
         var info = new FaultExceptionInfo(portable);
@@ -71,6 +71,8 @@ public sealed class StoreFailuresTests
         Assert.Null(info.InnerException);
         var json = JsonSerializer.Serialize(info);
         Assert.DoesNotContain("patient-123", json, StringComparison.Ordinal);
-        Assert.False(PortableException.Needed(portable));
+        // What the write-back fault consumer and ops read back: the original types and SQL state.
+        Assert.Equal("MartenCommandException ← PostgresException (SQL state 42501)", PortableException.Cause(info));
+        Assert.Equal("InvalidOperationException", PortableException.Cause(new FaultExceptionInfo(new InvalidOperationException("x"))));
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Cds.Contracts;
 using Cds.Enrichment.Alerts;
 using Cds.Enrichment.Context;
@@ -19,26 +20,15 @@ namespace Cds.Enrichment.Consumers;
 /// A store that is unreachable or refuses the write (<see cref="StoreFailures.IsUnavailableOrRefusing"/>) does not
 /// keep the cards from the waiting hook: it is answered unrecorded and counted. A late result has nobody waiting for
 /// it and exists only as its record, so that one is left to the bus (retries, then the <c>_error</c> queue and
-/// <c>errors redeliver</c>). Any other failure faults, as a <see cref="PortableException"/> when the original carries
-/// data, so the hook's request gets its fault instead of waiting out its timeout.
+/// <c>errors redeliver</c>). Any other failure faults; the bus registration turns it into a
+/// <see cref="PortableException"/> (as for every consumer), so the hook's request gets its fault instead of waiting out
+/// its timeout.
 /// </para>
 /// </summary>
 public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
     EnrichmentMetrics metrics, IOptionsMonitor<AlertsOptions> alerts, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
-    {
-        try
-        {
-            await EvaluateAsync(context);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && PortableException.Needed(ex))
-        {
-            throw PortableException.From(ex);
-        }
-    }
-
-    private async Task EvaluateAsync(ConsumeContext<EvaluateHook> context)
     {
         var request = context.Message;
         var ct = context.CancellationToken;
@@ -144,7 +134,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
                 // the bus retries it and then parks it in the _error queue for `errors redeliver`.
                 log.LogWarning("Event store unavailable ({Error}); late result of hook {HookInstance} left to the bus to retry",
                     error, request.HookInstance);
-                throw PortableException.From(storeFailure);
+                ExceptionDispatchInfo.Throw(storeFailure);
             }
             // The hook is waiting for its cards (Epic's safety cards in time come first): answered, not recorded.
             metrics.StoreUnavailable();
