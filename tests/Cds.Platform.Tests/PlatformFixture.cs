@@ -3,10 +3,13 @@ using Cds.Enrichment.Consumers;
 using Cds.Hooks;
 using Cds.Testing;
 using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Cds.Platform.Tests;
@@ -61,6 +64,28 @@ public class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>Infrastructure and the sandbox tenant, as the tenants file of a deployment would give them.</summary>
+    /// <summary>Runs the async daemon (Solo) on this fixture's store until its projections are caught up, then reads
+    /// them in a query session of the fixture's tenant.</summary>
+    public async Task ReadCaughtUpProjectionsAsync(Func<IQuerySession, Task> read)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        Cds.EventStore.EventStoreSetup.AddCdsEventStore(builder.Services, builder.Configuration).AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
+        using var daemonHost = builder.Build();
+        await daemonHost.StartAsync();
+        try
+        {
+            var store = daemonHost.Services.GetRequiredService<IDocumentStore>();
+            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+            await using var session = store.QuerySession(Tenant);
+            await read(session);
+        }
+        finally
+        {
+            await daemonHost.StopAsync();
+        }
+    }
+
     public IEnumerable<KeyValuePair<string, string>> TenantSettings()
     {
         var t = $"Tenants:{Tenant}";

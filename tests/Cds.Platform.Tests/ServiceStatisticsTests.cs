@@ -31,26 +31,14 @@ public sealed class ServiceStatisticsTests(PlatformFixture platform) : IClassFix
         }
         Assert.True(critical > 0, "no hook was answered with its critical card");
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(platform.TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
-        builder.Services.AddCdsEventStore(builder.Configuration).AddAsyncDaemon(DaemonMode.Solo);
-        using var daemonHost = builder.Build();
-        await daemonHost.StartAsync();
-        try
+        await platform.ReadCaughtUpProjectionsAsync(async session =>
         {
-            var store = daemonHost.Services.GetRequiredService<IDocumentStore>();
-            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
-            await using var session = store.QuerySession(PlatformFixture.Tenant);
             var stats = await session.LoadAsync<ServiceStatistics>("cds-order-sign");
             Assert.NotNull(stats);
             Assert.True(stats.Hooks >= 3);
             Assert.Equal(stats.Hooks, stats.Answered);
             Assert.Equal(critical, stats.CardsByIndicator.GetValueOrDefault("critical"));
             Assert.True(stats.LatencyMeanMs > 0);
-        }
-        finally
-        {
-            await daemonHost.StopAsync();
-        }
+        });
     }
 }

@@ -88,26 +88,14 @@ public sealed class SilentModeTests(SilentModeFixture platform) : IClassFixture<
         Assert.Contains("CDSRENALDOSE", backTopics);
 
         // The async projection counts the live cards and the silent ones side by side.
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(platform.TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
-        builder.Services.AddCdsEventStore(builder.Configuration).AddAsyncDaemon(DaemonMode.Solo);
-        using var daemonHost = builder.Build();
-        await daemonHost.StartAsync();
-        try
+        await platform.ReadCaughtUpProjectionsAsync(async session =>
         {
-            var store = daemonHost.Services.GetRequiredService<IDocumentStore>();
-            await store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
-            await using var session = store.QuerySession(PlatformFixture.Tenant);
             var renal = await session.Query<RuleOutcomeDay>().Where(d => d.RuleId == "renal-dosing").ToListAsync();
             Assert.Equal(2, renal.Sum(d => d.Fired));
             Assert.Equal(1, renal.Sum(d => d.Silenced));
             Assert.Equal(2, renal.Sum(d => d.Shown));
             Assert.All(renal, d => Assert.Equal("cds-order-select", d.ServiceId));
-        }
-        finally
-        {
-            await daemonHost.StopAsync();
-        }
+        });
         Assert.NotEqual(liveHook, silentHook);
     }
 
