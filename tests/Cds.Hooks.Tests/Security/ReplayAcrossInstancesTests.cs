@@ -30,16 +30,15 @@ public sealed class ReplayAcrossInstancesTests : IAsyncLifetime
     };
 
     /// <summary>
-    /// Each instance's first call opens its pool's first connection (on a loaded machine that can outlast the 500 ms
-    /// replay-check bound, and the check then degrades to the instance's own cache, by design). These tests are about
-    /// a healthy shared store, so both instances make one call of their own first.
+    /// Opening a pool connection can outlast the 500 ms replay-check bound on a loaded machine, and the check then
+    /// degrades to the instance's own cache, by design. These tests are about a healthy shared store, so each instance
+    /// first makes as many concurrent calls of its own as the test will, which opens the connections they need.
     /// </summary>
-    private async Task WarmUpAsync()
+    private async Task WarmUpAsync(int concurrentCallsPerInstance = 1)
     {
-        foreach (var host in new[] { _first, _second })
-        {
-            Assert.Equal(HttpStatusCode.OK, (await host.CallAsync(Token().SignWith(_key), "patient-view")).StatusCode);
-        }
+        var calls = new[] { _first, _second }
+            .SelectMany(host => Enumerable.Range(0, concurrentCallsPerInstance).Select(_ => host.CallAsync(Token().SignWith(_key), "patient-view")));
+        Assert.All(await Task.WhenAll(calls), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
     }
 
     [Fact]
@@ -59,7 +58,7 @@ public sealed class ReplayAcrossInstancesTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_replays_across_instances_let_exactly_one_call_through()
     {
-        await WarmUpAsync();
+        await WarmUpAsync(concurrentCallsPerInstance: 5);
         var signed = Token().SignWith(_key);
         var calls = Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? _first : _second).CallAsync(signed, "patient-view"));
         var responses = await Task.WhenAll(calls);
