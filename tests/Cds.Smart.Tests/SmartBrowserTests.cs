@@ -27,7 +27,8 @@ public sealed class SmartBrowserTests(SmartFixture f) : IClassFixture<SmartFixtu
         await using (var ehr = await browser.NewContextAsync())
         {
             var page = await ehr.NewPageAsync();
-            var chart = await TestBrowser.ShowChartAsync(f, f.Renal.Patient, f.Linked(f.Renal));
+            using var epic = new Cds.EpicSandbox.EhrBrowser();
+            var chart = await epic.ShowChartAsync(f.Sandbox.BaseUrl, f.Renal.Patient, EhrBrowserExtensions.Response(f.Linked(f.Renal)));
             await page.GotoAsync(chart.ToString());
             await page.ClickAsync("button.smart-link");
             await page.WaitForSelectorAsync("#timeline", new PageWaitForSelectorOptions { Timeout = 30_000 });

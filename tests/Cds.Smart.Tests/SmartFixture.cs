@@ -91,7 +91,7 @@ public sealed class SmartFixture : IAsyncLifetime
         s[p + "SmartApp:RedirectUri"] = redirect;
         s[p + "SmartApp:ClientSecretEnv"] = type == "Confidential" ? "CDS_TEST_SMART_SECRET" : null;
         string[] scopes = ["launch", "openid", "fhirUser", "offline_access", "patient/Patient.rs", "patient/Observation.rs",
-            "patient/MedicationRequest.rs", "patient/AllergyIntolerance.rs", "patient/Condition.read"];
+            "patient/MedicationRequest.rs", "patient/Medication.rs", "patient/AllergyIntolerance.rs", "patient/Condition.read"];
         for (var i = 0; i < scopes.Length; i++)
         {
             s[p + $"SmartApp:Scopes:{i}"] = scopes[i];

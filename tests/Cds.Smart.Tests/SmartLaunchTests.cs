@@ -21,7 +21,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task Ehr_launch_from_the_card_link_shows_the_live_facts_the_rule_used_and_the_hooks_timeline()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (status, body, url) = await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal));
 
         Assert.Equal(HttpStatusCode.OK, status);
@@ -42,7 +42,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task The_launch_requests_S256_state_aud_and_the_configured_scopes_and_the_cookies_are_HttpOnly_Secure_and_Strict()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (_, _, callback) = await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal), stopAtCallback: true);
         var authorize = browser.Visited.Single(u => u.AbsolutePath.EndsWith("/oauth2/authorize", StringComparison.Ordinal));
         var q = HttpUtility.ParseQueryString(authorize.Query);
@@ -70,7 +70,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
         {
             var options = new SmartAppOptions { LaunchUrl = new Uri(baseUrl, "smart/launch").ToString(), AppContextKey = f.Key };
             var card = Hooks.SmartLinks.Attach([f.Renal.Card], options, SmartFixture.Tenant, f.Renal.HookInstance, DateTimeOffset.UtcNow)[0];
-            using var browser = new TestBrowser();
+            using var browser = new EhrBrowser();
             var (status, body, _) = await browser.EhrLaunchAsync(f, f.Renal.Patient, card);
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Contains("25 mL/min/1.73m2", body, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task Pkce_plain_or_a_missing_challenge_is_refused_at_authorize()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         foreach (var (method, challenge) in new[] { ("plain", new string('a', 43)), ("S256", ""), ("", "") })
         {
             var (status, _, location) = await browser.SendAsync(HttpMethod.Get, Authorize(launch: Launch(), method: method, challenge: challenge));
@@ -121,7 +121,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task A_state_that_does_not_match_the_sign_in_is_refused()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (_, _, callback) = await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal), stopAtCallback: true);
         var q = HttpUtility.ParseQueryString(callback.Query);
         var forged = new Uri(f.BaseUrl, $"smart/callback?code={Uri.EscapeDataString(q["code"]!)}&state=forged-{Uri.EscapeDataString(q["state"]!)}");
@@ -134,7 +134,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task A_callback_replayed_with_its_code_is_refused()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (_, _, callback) = await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal), stopAtCallback: true);
         Assert.Equal(HttpStatusCode.OK, (await browser.FollowAsync(callback)).Status);
         var (status, body, _) = await browser.FollowAsync(callback);
@@ -157,7 +157,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
         await stranger.StartAsync();
         var strangerUrl = stranger.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         foreach (var iss in new[] { strangerUrl + "/interconnect-fhir-oauth/api/FHIR/R4/", f.Sandbox.FhirBaseUrl + "?x=1", "javascript:alert(1)" })
         {
             var (status, body, _) = await browser.SendAsync(HttpMethod.Get, new Uri(f.BaseUrl, $"smart/launch?iss={Uri.EscapeDataString(iss)}&launch=abc"));
@@ -177,7 +177,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
         var otherTenant = f.Linked(f.Renal, tenant: "other").Links![0].AppContext!;
         foreach (var context in new[] { flipped, otherTenant, "not-a-context" })
         {
-            using var browser = new TestBrowser();
+            using var browser = new EhrBrowser();
             var card = linked with { Links = [linked.Links[0] with { AppContext = context }] };
             var (status, body, _) = await browser.EhrLaunchAsync(f, f.Renal.Patient, card);
             Assert.Equal(HttpStatusCode.Forbidden, status);
@@ -189,14 +189,14 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     public async Task Another_patients_timeline_is_not_reachable_from_a_launch()
     {
         // A genuine link to the allergy patient's card, clicked in the CKD patient's chart: the token is for the CKD patient.
-        using (var wrongChart = new TestBrowser())
+        using (var wrongChart = new EhrBrowser())
         {
             var (status, body, _) = await wrongChart.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Allergy));
             Assert.Equal(HttpStatusCode.NotFound, status);
             Assert.DoesNotContain(f.Allergy.Card.Summary, body, StringComparison.Ordinal);
         }
 
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         Assert.Equal(HttpStatusCode.OK, (await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal))).Status);
         var (direct, page, _) = await browser.FollowAsync(new Uri(f.BaseUrl, $"smart/card/{f.Allergy.HookInstance}/{f.Allergy.Card.Uuid}"));
         Assert.Equal(HttpStatusCode.NotFound, direct);
@@ -214,7 +214,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task Without_a_session_the_pages_are_refused()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (status, _, _) = await browser.FollowAsync(new Uri(f.BaseUrl, $"smart/card/{f.Renal.HookInstance}/{f.Renal.Card.Uuid}"));
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.FollowAsync(new Uri(f.BaseUrl, "smart/card"))).Status);
@@ -226,7 +226,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
         f.Sandbox.Clients.Modify(SandboxClients.SmartAppClientName, c => c.AccessTokenLifetime = TimeSpan.FromMinutes(2));
         try
         {
-            using var browser = new TestBrowser();
+            using var browser = new EhrBrowser();
             Assert.Equal(HttpStatusCode.OK, (await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal))).Status);
             Assert.Contains(f.Sandbox.State.TokenRequests, t => t.ClientId == SandboxClients.SmartAppClientId && t.GrantType == "refresh_token" && t.Status == 200);
         }
@@ -239,7 +239,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     [Fact]
     public async Task No_token_code_or_refresh_token_appears_in_a_page_or_a_log_line()
     {
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         Assert.Equal(HttpStatusCode.OK, (await browser.EhrLaunchAsync(f, f.Renal.Patient, f.Linked(f.Renal))).Status);
         await browser.FollowAsync(new Uri(f.BaseUrl, $"smart/card/{f.Allergy.HookInstance}/{f.Allergy.Card.Uuid}"));
         var secrets = f.Sandbox.IssuedSecrets();
@@ -268,7 +268,7 @@ public sealed class SmartLaunchTests(SmartFixture f) : IClassFixture<SmartFixtur
     private async Task<(string Code, string Verifier)> CodeAsync()
     {
         var pkce = Pkce.New();
-        using var browser = new TestBrowser();
+        using var browser = new EhrBrowser();
         var (status, _, location) = await browser.SendAsync(HttpMethod.Get, Authorize(Launch(), "S256", pkce.Challenge));
         Assert.Equal(HttpStatusCode.Redirect, status);
         return (HttpUtility.ParseQueryString(location.Query)["code"]!, pkce.Verifier);
