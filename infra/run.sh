@@ -59,9 +59,9 @@ drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll dri
 for h in patient-view order-select order-sign; do drive --hook $h --service cds-$h --patient no-data --med ibuprofen >/dev/null 2>&1 || true; done
 echo
 echo "=== Demo: Epic (the sandbox) calls our hooks ==="
-drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c
+drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c --launch
 drive --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
-drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin --launch
+drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin
 drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril
 sleep 3 # the override's note is written behind the answer (relay → write-back → Epic)
 echo
@@ -71,7 +71,7 @@ echo
 echo "Discovery:   curl -s http://127.0.0.1:5080/cds-services"
 echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --print-curl"
 echo "A timeline:  dotnet services/Cds.Ops/$bin/Cds.Ops.dll timeline <hookInstance>"
-echo "SMART app:   the renal card's link above (\"smart link\", \"open in a browser\"); standalone: http://127.0.0.1:5083/smart/standalone?tenant=sandbox (clinician / sandbox)"
+echo "SMART app:   the care-gap card's link above (\"smart link\", \"open in a browser\"); standalone: http://127.0.0.1:5083/smart/standalone?tenant=sandbox (clinician / sandbox)"
 echo "Dashboard:   http://127.0.0.1:5090/  (user ops, password \$CDS_OPS_PASSWORD or ops-local)"
 echo "RabbitMQ:    http://127.0.0.1:15672/ (cds/cds)"
 
