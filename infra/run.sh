@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the platform locally, without Docker: RabbitMQ + PostgreSQL (infra/local/up.sh), the Epic sandbox (:5180),
-# and every service (hooks :5080, enrichment :5081, write-back :5082, ops dashboard :5090). Then it drives one
+# and every service (hooks :5080, enrichment :5081, write-back :5082, SMART app :5083, ops dashboard :5090). Then it drives one
 # call of each hook through the sandbox, prints the cards, and a curl line to try yourself. Ctrl+C stops everything.
 #
 #   bash infra/run.sh            # run until Ctrl+C
@@ -20,6 +20,9 @@ export ASPNETCORE_ENVIRONMENT=Development
 export CDS_TENANTS_FILE="$root/infra/local/tenants.sandbox.json"
 export ConnectionStrings__Postgres="$CDS_POSTGRES"
 export ConnectionStrings__RabbitMq="$CDS_RABBITMQ"
+# The cards' SMART link (hooks) and the app that opens it share the key that seals its appContext: fresh per run.
+export SmartApp__LaunchUrl=http://127.0.0.1:5083/smart/launch
+export SmartApp__AppContextKey="${CDS_SMART_LINK_KEY:-$(head -c 32 /dev/urandom | base64)}"
 export Ops__DashboardUser=ops Ops__DashboardPassword="${CDS_OPS_PASSWORD:-ops-local}"
 
 pids=()
@@ -44,9 +47,11 @@ wait_http epic-sandbox http://127.0.0.1:5180/interconnect-fhir-oauth/api/FHIR/R4
 start enrichment services/Cds.Enrichment/$bin/Cds.Enrichment.dll 5081
 start writeback services/Cds.WriteBack/$bin/Cds.WriteBack.dll 5082
 start hooks services/Cds.Hooks/$bin/Cds.Hooks.dll 5080
+start smart services/Cds.Smart/$bin/Cds.Smart.dll 5083
 start ops services/Cds.Ops/$bin/Cds.Ops.dll 5090 serve
 wait_http enrichment http://127.0.0.1:5081/health/ready
 wait_http hooks http://127.0.0.1:5080/health/ready
+wait_http smart http://127.0.0.1:5083/health/ready
 [[ -f services/Cds.WriteBack/$bin/Cds.WriteBack.dll ]] && wait_http writeback http://127.0.0.1:5082/health/ready
 
 drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --sandbox http://127.0.0.1:5180/ "$@"; }
@@ -54,7 +59,7 @@ drive() { dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll dri
 for h in patient-view order-select order-sign; do drive --hook $h --service cds-$h --patient no-data --med ibuprofen >/dev/null 2>&1 || true; done
 echo
 echo "=== Demo: Epic (the sandbox) calls our hooks ==="
-drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c
+drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c --launch
 drive --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
 drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin
 drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril
@@ -66,6 +71,7 @@ echo
 echo "Discovery:   curl -s http://127.0.0.1:5080/cds-services"
 echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --print-curl"
 echo "A timeline:  dotnet services/Cds.Ops/$bin/Cds.Ops.dll timeline <hookInstance>"
+echo "SMART app:   the care-gap card's link above (\"smart link\", \"open in a browser\"); standalone: http://127.0.0.1:5083/smart/standalone?tenant=sandbox (clinician / sandbox)"
 echo "Dashboard:   http://127.0.0.1:5090/  (user ops, password \$CDS_OPS_PASSWORD or ops-local)"
 echo "RabbitMQ:    http://127.0.0.1:15672/ (cds/cds)"
 

@@ -16,7 +16,7 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 eval "$(bash infra/local/up.sh)"
 export CDS_POSTGRES CDS_RABBITMQ CDS_RABBITMQ_MANAGEMENT
-# Debian's Chromium for the dashboard's browser test (installed once, then found).
+# Debian's Chromium for the dashboard's and the SMART app's browser tests (installed once, then found).
 CDS_CHROMIUM="$(bash infra/local/chromium.sh)"
 export CDS_CHROMIUM
 

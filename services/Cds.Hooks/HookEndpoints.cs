@@ -123,7 +123,7 @@ public static class HookEndpoints
         {
             answer = await run; // committed just before the deadline: its answer is being recorded
         }
-        return CdsHookResponse.From(answer.Cards).ToResult();
+        return CdsHookResponse.From(SmartLinks.Attach(answer.Cards, http, tenant, request.HookInstance)).ToResult();
     }
 
     private static async Task<IResult> FeedbackAsync(string id, HttpContext http, CdsServiceCatalog catalog, FeedbackRecorder recorder,

@@ -10,6 +10,7 @@ builder.AddCdsBus("hooks", bus => bus.AddRequestClient<EvaluateHook>());
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddCdsHooks(builder.Configuration);
+builder.Services.AddSmartLinks(builder.Configuration);
 
 var app = builder.Build();
 

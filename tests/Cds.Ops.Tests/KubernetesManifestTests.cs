@@ -38,7 +38,7 @@ public sealed partial class KubernetesManifestTests
     public void Deployments_build_existing_projects_on_their_launch_ports()
     {
         var deployments = OfKind("Deployment").ToList();
-        Assert.Equal(["enrichment", "hooks", "ops", "writeback"], deployments.Select(Name).Order());
+        Assert.Equal(["enrichment", "hooks", "ops", "smart", "writeback"], deployments.Select(Name).Order());
         foreach (var d in deployments)
         {
             var name = Name(d);

@@ -53,6 +53,12 @@ public sealed class RegisteredClient
     /// <summary>Registered Incoming APIs: the ceiling of every granted scope.</summary>
     public HashSet<EpicApi> Apis { get; } = [];
 
+    /// <summary>SMART app (EHR or standalone launch): the redirect URIs registered, matched exactly at authorize.</summary>
+    public List<string> RedirectUris { get; } = [];
+
+    /// <summary>SMART app: the client secret of a confidential app; null for a public app (PKCE only).</summary>
+    public string? ClientSecret { get; set; }
+
     /// <summary>Overrides <see cref="SandboxSettings.AccessTokenLifetime"/> for this client.</summary>
     public TimeSpan? AccessTokenLifetime { get; set; }
 
@@ -154,5 +160,17 @@ public sealed class ClientRegistry
         };
         hooks.Apis.UnionWith(SandboxClients.DefaultCdsHooksApis);
         Register(hooks);
+
+        foreach (var (name, id, secret) in new[]
+        {
+            (SandboxClients.SmartAppClientName, SandboxClients.SmartAppClientId, (string?)null),
+            (SandboxClients.SmartAppConfidentialClientName, SandboxClients.SmartAppConfidentialClientId, SandboxClients.SmartAppClientSecret),
+        })
+        {
+            var app = new RegisteredClient { Name = name, NonProdClientId = id, ProdClientId = id, ClientSecret = secret };
+            app.RedirectUris.Add(SandboxClients.SmartAppDefaultRedirectUri);
+            app.Apis.UnionWith(SandboxClients.DefaultSmartAppApis);
+            Register(app);
+        }
     }
 }

@@ -34,6 +34,8 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         Search = new SearchEngine(Store, settings);
         Tokens = new TokenService(settings, Clients, () => TokenEndpoint, _jwksHttp, Time);
         Fhir = new FhirApi(this);
+        Smart = new SmartAuthorization(this);
+        Ehr = new EhrDemo(this);
         Bulk = new BulkExport(this);
     }
 
@@ -80,6 +82,19 @@ public sealed class EpicSandboxServer : IAsyncDisposable
 
     internal FhirApi Fhir { get; }
 
+    internal SmartAuthorization Smart { get; }
+
+    internal EhrDemo Ehr { get; }
+
+    /// <summary>{BaseUrl}interconnect-fhir-oauth/oauth2/authorize: SMART App Launch's authorization endpoint.</summary>
+    public Uri AuthorizeEndpoint => new(BaseUrl, SmartAuthorization.AuthorizePath);
+
+    /// <summary>What Epic does when the clinician clicks a SMART link: a launch token for this context (then the app gets <c>?launch=…&amp;iss=…</c>).</summary>
+    public string MintLaunchToken(LaunchContext context) => Smart.MintLaunch(context);
+
+    /// <summary>Every access token, refresh token and authorization code issued so far: what must never appear in a page or a log.</summary>
+    public IReadOnlyList<string> IssuedSecrets() => [.. Tokens.Issued, .. Smart.IssuedSecrets];
+
     internal BulkExport Bulk { get; }
 
     public static async Task<EpicSandboxServer> StartAsync(SandboxSettings? settings = null, CancellationToken ct = default)
@@ -122,6 +137,8 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         Tokens.Clear();
         Fhir.ClearPages();
         Bulk.Clear();
+        Smart.Clear();
+        Ehr.Clear();
     }
 
     /// <summary>Makes every access token issued so far expired (the next FHIR call with one gets 401).</summary>
@@ -159,11 +176,18 @@ public sealed class EpicSandboxServer : IAsyncDisposable
     {
         ["issuer"] = FhirBaseUrl.ToString(),
         ["token_endpoint"] = TokenEndpoint.ToString(),
-        ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
+        ["authorization_endpoint"] = AuthorizeEndpoint.ToString(),
+        ["jwks_uri"] = HookJwksUrl.ToString(),
+        ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "client_secret_basic"),
         ["token_endpoint_auth_signing_alg_values_supported"] = new JsonArray("RS384", "ES384"),
-        ["grant_types_supported"] = new JsonArray("client_credentials"),
-        ["scopes_supported"] = new JsonArray("system/*.read", "system/*.rs", "system/Patient.read", "system/Observation.read", "system/DocumentReference.write"),
-        ["capabilities"] = new JsonArray("client-confidential-asymmetric", "permission-v1", "permission-v2"),
+        ["grant_types_supported"] = new JsonArray("client_credentials", "authorization_code", "refresh_token"),
+        ["response_types_supported"] = new JsonArray("code"),
+        ["code_challenge_methods_supported"] = new JsonArray("S256"),
+        ["scopes_supported"] = new JsonArray("system/*.read", "system/*.rs", "system/Patient.read", "system/Observation.read", "system/DocumentReference.write",
+            "launch", "launch/patient", "openid", "fhirUser", "offline_access", "patient/*.read", "patient/*.rs"),
+        ["capabilities"] = new JsonArray("client-confidential-asymmetric", "client-confidential-symmetric", "client-public", "launch-ehr", "launch-standalone",
+            "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient", "sso-openid-connect", "permission-offline", "permission-patient",
+            "permission-v1", "permission-v2"),
     };
 
     private void MapEndpoints()
@@ -171,6 +195,9 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         _app.Use(FaultsAndRecordingAsync);
         _app.Map("/" + FhirPath + "{**rest}", (HttpContext ctx, string? rest) => Fhir.HandleAsync(ctx, rest ?? ""));
         _app.MapPost("/" + TokenPath, TokenAsync);
+        _app.MapGet("/" + SmartAuthorization.AuthorizePath, Smart.AuthorizeAsync);
+        _app.MapPost("/" + SmartAuthorization.LoginPath, Smart.LoginAsync);
+        Ehr.Map(_app);
         _app.MapGet("/" + HookJwksPath, () => Results.Text(HookKeys.Jwks().ToJsonString(JwtComposer.Relaxed), "application/json"));
         AdminEndpoints.Map(_app, this);
     }
@@ -186,8 +213,10 @@ public sealed class EpicSandboxServer : IAsyncDisposable
             }
         }
 
-        var result = await Tokens.HandleAsync(ctx.Request.ContentType, form, ctx.RequestAborted);
         form.TryGetValue("grant_type", out var grantType);
+        var result = grantType is "authorization_code" or "refresh_token" && ctx.Request.HasFormContentType
+            ? Smart.Token(grantType, form, ctx.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null)
+            : await Tokens.HandleAsync(ctx.Request.ContentType, form, ctx.RequestAborted);
         form.TryGetValue("scope", out var scope);
         State.Add(new TokenRequestRecord(Time.GetUtcNow(), result.ClientId, grantType, result.Algorithm, scope, result.GrantedScope, result.Status,
             (string?)result.Body["error"], (string?)result.Body["error_description"]));

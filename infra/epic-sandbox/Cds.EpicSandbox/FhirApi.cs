@@ -104,6 +104,14 @@ internal sealed class FhirApi(EpicSandboxServer server)
             return;
         }
 
+        if (token.Patient is { } launchPatient && !InPatientScope(ctx, type, id, interaction.Value, launchPatient))
+        {
+            ctx.Response.Headers.WWWAuthenticate = InsufficientScope;
+            await WriteJson(ctx, 403, Error("fatal", "forbidden", "4118", "The access token is for another patient.",
+                "A patient-scoped token (SMART launch) reads only its patient's compartment."));
+            return;
+        }
+
         switch (interaction.Value)
         {
             case FhirInteraction.Read:
@@ -122,6 +130,44 @@ internal sealed class FhirApi(EpicSandboxServer server)
                 await WriteJson(ctx, 405, Error("fatal", "not-supported", "4100", "The interaction is not supported."));
                 break;
         }
+    }
+
+    private static readonly HashSet<string> OutsidePatientCompartment = new(StringComparer.Ordinal) { "Practitioner", "PractitionerRole", "Medication", "Organization", "Location" };
+
+    /// <summary>A SMART launch token (patient-scoped) may read its patient and resources that name it, and search them by patient only.</summary>
+    private bool InPatientScope(HttpContext ctx, string type, string? id, FhirInteraction interaction, string patient)
+    {
+        if (OutsidePatientCompartment.Contains(type))
+        {
+            return interaction == FhirInteraction.Read;
+        }
+
+        static bool Names(string? value, string patient) => value is not null && (value == patient || value == "Patient/" + patient || value.EndsWith("/Patient/" + patient, StringComparison.Ordinal));
+        if (interaction == FhirInteraction.Read)
+        {
+            if (type == "Patient")
+            {
+                return id == patient;
+            }
+
+            var node = server.Store.Get(type, id!) is { } resource ? FhirJson.ToNode(resource) : null;
+            return node is null || Names((string?)node["subject"]?["reference"], patient) || Names((string?)node["patient"]?["reference"], patient);
+        }
+
+        if (interaction != FhirInteraction.Search || ctx.Request.Method != "GET")
+        {
+            return false;
+        }
+
+        var q = ctx.Request.Query;
+        if (q.Count == 1 && q.ContainsKey("_page"))
+        {
+            return true; // a next link of a search that was in scope (cursors are bound to the client)
+        }
+
+        return type == "Patient"
+            ? q["_id"].Count == 1 && q["_id"].ToString() == patient
+            : (q["patient"].Count + q["subject"].Count) == 1 && (Names(q["patient"].ToString(), patient) || Names(q["subject"].ToString(), patient));
     }
 
     /// <summary>401 without a bearer token, with an unknown one, or with an expired one.</summary>

@@ -29,6 +29,30 @@ public static class SandboxClients
 
     public const string CdsHooksClientName = "cds-hooks";
 
+    /// <summary>The SMART app behind the cards, registered as a public client (PKCE S256, no secret).</summary>
+    public const string SmartAppClientId = "5e8b2d4f-7a13-4c6e-9f02-b1d3e5a7c9f1";
+
+    /// <summary>The same app registered as a confidential client (PKCE and a client secret sent with HTTP Basic).</summary>
+    public const string SmartAppConfidentialClientId = "6f9c3e50-8b24-4d7f-a013-c2e4f6b8d0a2";
+
+    /// <summary>Test-only secret of <see cref="SmartAppConfidentialClientId"/>.</summary>
+    public const string SmartAppClientSecret = "sandbox-smart-app-secret-not-for-production";
+
+    public const string SmartAppClientName = "cds-smart-app";
+
+    public const string SmartAppConfidentialClientName = "cds-smart-app-confidential";
+
+    /// <summary>Where the app listens locally (infra/run.sh): registered on both SMART clients.</summary>
+    public const string SmartAppDefaultRedirectUri = "http://127.0.0.1:5083/smart/callback";
+
+    /// <summary>The simulated clinician's sign-in on the standalone login page.</summary>
+    public const string SandboxUser = "clinician";
+
+    public const string SandboxPassword = "sandbox";
+
+    /// <summary>What the SMART app may read for the launch's patient (Epic: the app's Incoming APIs): the CDS client's reads.</summary>
+    public static IReadOnlyList<EpicApi> DefaultSmartAppApis => DefaultCdsHooksApis;
+
     /// <summary>Incoming APIs registered for the platform client by default. Deliberately NOT registered:
     /// Immunization, Procedure, CarePlan (any interaction), Condition.Create, MedicationRequest.Create,
     /// so a 403 "not authorized for this service" can be met without changing the registry.</summary>

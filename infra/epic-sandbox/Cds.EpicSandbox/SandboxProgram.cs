@@ -8,7 +8,7 @@ namespace Cds.EpicSandbox;
 /// <summary>
 /// `serve [--port 5180] [--environment NonProduction|Production] [--page-size 10] [--token-lifetime 3600] [--ignore-count] [--data DIR]`
 /// `drive --cds URL --hook patient-view|order-select|order-sign --patient ID [--med amoxicillin]... [--feedback accepted|overridden]
-///        [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/] [--aud URL]`
+///        [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/] [--aud URL] [--launch]`
 /// </summary>
 internal static class SandboxProgram
 {
@@ -45,7 +45,7 @@ internal static class SandboxProgram
     {
         Console.Error.WriteLine($"error: {problem}");
         Console.Error.WriteLine("usage: serve [--port 5180] [--environment NonProduction|Production] [--page-size N] [--token-lifetime SECONDS] [--ignore-count] [--data DIR]");
-        Console.Error.WriteLine("       drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient ID [--med amoxicillin] [--feedback overridden] [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/] [--service ID] [--aud URL] [--print-curl]");
+        Console.Error.WriteLine("       drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --patient ID [--med amoxicillin] [--feedback overridden] [--feedback-shape epic|spec] [--sandbox http://127.0.0.1:5180/] [--service ID] [--aud URL] [--print-curl] [--launch]");
         Console.Error.WriteLine("       patients: " + string.Join(", ", SandboxPatients.Aliases.Keys) + "; meds: " + string.Join(", ", DraftMedication.Known.Select(k => k.Key)));
         return 2;
     }
@@ -200,6 +200,11 @@ internal static class SandboxProgram
                 return 1;
             }
 
+            if (o.ContainsKey("launch") && await LaunchAsync(local?.BaseUrl ?? sandboxUrl, patient, cards as JsonObject) != 0)
+            {
+                return 1;
+            }
+
             if (One(o, "feedback") is { } outcome)
             {
                 var card = cards?["cards"]?.AsArray().FirstOrDefault();
@@ -228,6 +233,36 @@ internal static class SandboxProgram
                 await local.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// `--launch`: prints the first card's SMART link, shows the card on the sandbox's chart page (to click in a browser),
+    /// then clicks it as Epic would — launch token, the app's authorize with PKCE, the sandbox's code, the app's page —
+    /// and prints the hops (paths only: queries carry codes) and the facts the page highlights.
+    /// </summary>
+    private static async Task<int> LaunchAsync(Uri sandbox, string patient, JsonObject? answer)
+    {
+        var card = answer?["cards"]?.AsArray().FirstOrDefault(c => c?["links"]?.AsArray().Any(l => (string?)l?["type"] == "smart") == true);
+        if (card is null)
+        {
+            Console.Error.WriteLine("no card with a SMART link came back: set SmartApp:LaunchUrl and SmartApp:AppContextKey on the hooks service");
+            return 1;
+        }
+
+        var link = card["links"]!.AsArray().First(l => (string?)l?["type"] == "smart")!;
+        Console.WriteLine($"smart link: \"{(string?)link["label"]}\" -> {(string?)link["url"]} (appContext sealed, {((string?)link["appContext"])?.Length} characters)");
+        using var browser = new EhrBrowser();
+        var response = new JsonObject { ["cards"] = new JsonArray(card.DeepClone()) };
+        Console.WriteLine($"open in a browser: {await browser.ShowChartAsync(sandbox, patient, response)} (Epic's chart with the card; click its link)");
+        var (status, body, url) = await browser.EhrLaunchAsync(sandbox, patient, response);
+        Console.WriteLine("EHR launch as Epic: " + string.Join(" -> ", browser.Visited.Select(u => u.GetLeftPart(UriPartial.Path))));
+        Console.WriteLine($"explanation page: {(int)status} {url.GetLeftPart(UriPartial.Path)}");
+        foreach (System.Text.RegularExpressions.Match used in System.Text.RegularExpressions.Regex.Matches(body, "<tr class=used>(.*?)</tr>"))
+        {
+            Console.WriteLine("  the rule used: " + System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(used.Groups[1].Value, "<[^>]+>", " ")).Trim());
+        }
+
+        return status == System.Net.HttpStatusCode.OK ? 0 : 1;
     }
 
     private static async Task<bool> IsUpAsync(HttpClient http, Uri sandbox)

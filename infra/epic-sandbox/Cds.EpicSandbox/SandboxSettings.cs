@@ -33,6 +33,12 @@ public sealed record SandboxSettings
     /// <summary>Lifetime of the hook <c>fhirAuthorization</c> token (Epic: 300 s).</summary>
     public TimeSpan HookAccessTokenLifetime { get; init; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>How long a SMART launch token (EHR launch) may wait for the app's authorize request.</summary>
+    public TimeSpan LaunchTokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an authorization code may wait for its exchange (it is single-use as well).</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Epic's own page size: no page is larger unless <see cref="CountMode"/> is Ignore.</summary>
     public int MaxPageSize { get; init; } = 10;
 

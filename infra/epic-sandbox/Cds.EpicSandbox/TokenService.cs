@@ -6,8 +6,9 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.EpicSandbox;
 
-/// <summary>An access token the sandbox issued (kept server-side: tokens are opaque).</summary>
-public sealed record AccessTokenInfo(string ClientId, string ClientName, IReadOnlySet<EpicApi> Permissions, string Scope, DateTimeOffset ExpiresAt, bool FromHook);
+/// <summary>An access token the sandbox issued (kept server-side: tokens are opaque). <see cref="Patient"/>: a SMART launch's patient, the only one it may read.</summary>
+public sealed record AccessTokenInfo(string ClientId, string ClientName, IReadOnlySet<EpicApi> Permissions, string Scope, DateTimeOffset ExpiresAt, bool FromHook,
+    string? Patient = null);
 
 internal sealed record TokenResult(int Status, JsonObject Body, string? ClientId, string? Algorithm, string? GrantedScope);
 
@@ -19,6 +20,8 @@ internal sealed class TokenService(SandboxSettings settings, ClientRegistry clie
     private readonly ConcurrentDictionary<string, AccessTokenInfo> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _usedJti = new(StringComparer.Ordinal);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    public IReadOnlyCollection<string> Issued => [.. _tokens.Keys];
 
     public AccessTokenInfo? Lookup(string token) => _tokens.TryGetValue(token, out var info) ? info : null;
 
@@ -37,10 +40,11 @@ internal sealed class TokenService(SandboxSettings settings, ClientRegistry clie
         _usedJti.Clear();
     }
 
-    public (string Token, AccessTokenInfo Info) Mint(RegisteredClient client, string clientId, IReadOnlySet<EpicApi> permissions, string scope, TimeSpan lifetime, bool fromHook)
+    public (string Token, AccessTokenInfo Info) Mint(RegisteredClient client, string clientId, IReadOnlySet<EpicApi> permissions, string scope, TimeSpan lifetime, bool fromHook,
+        string? patient = null)
     {
         var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        var info = new AccessTokenInfo(clientId, client.Name, permissions, scope, time.GetUtcNow() + lifetime, fromHook);
+        var info = new AccessTokenInfo(clientId, client.Name, permissions, scope, time.GetUtcNow() + lifetime, fromHook, patient);
         _tokens[token] = info;
         return (token, info);
     }

@@ -38,6 +38,9 @@ public sealed class FhirTenantOptions
     /// <summary>Bulk Data <c>$export</c> of this tenant's Group (population sync).</summary>
     public Bulk.BulkExportOptions Bulk { get; set; } = new();
 
+    /// <summary>The SMART app's registration (EHR and standalone launch); null: the app refuses this tenant's launches.</summary>
+    public Smart.SmartAppRegistration? SmartApp { get; set; }
+
     /// <summary>The client id in force for <see cref="Environment"/>: NONPROD in non-production, PROD in production.</summary>
     public string? ClientIdInForce => Environment == EpicEnvironment.Production ? Backend.ProdClientId : Backend.NonProdClientId;
 

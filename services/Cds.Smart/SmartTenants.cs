@@ -1,0 +1,51 @@
+using Cds.Fhir.Configuration;
+using Cds.Fhir.Smart;
+using Microsoft.Extensions.Options;
+
+namespace Cds.Smart;
+
+/// <summary>A tenant the app serves: its FHIR base (the only <c>iss</c> it accepts) and its SMART app registration.</summary>
+public sealed record SmartTenant(string Id, Uri FhirBase, SmartAppRegistration App, string? ClientSecret);
+
+/// <summary>
+/// The tenants with a <c>Tenants:{id}:SmartApp</c> registration. An <c>iss</c> is accepted only when it is one of their
+/// FHIR bases, compared after normalisation and never fetched otherwise: no open redirect, no request to a stranger.
+/// </summary>
+public sealed class SmartTenants(IOptions<FhirTenantsOptions> options)
+{
+    private readonly IReadOnlyList<SmartTenant> _tenants = [.. options.Value.Tenants
+        .Where(t => t.Value.SmartApp is not null && !string.IsNullOrWhiteSpace(t.Value.FhirBaseUrl))
+        .Select(t => new SmartTenant(t.Key, FhirTenantRegistry.NormaliseBase(t.Value.FhirBaseUrl!), t.Value.SmartApp!,
+            t.Value.SmartApp!.ClientType == SmartClientType.Confidential && t.Value.SmartApp.ClientSecretEnv is { Length: > 0 } env
+                ? Environment.GetEnvironmentVariable(env) : null))];
+
+    public SmartTenant? ByIss(string? iss)
+    {
+        if (string.IsNullOrWhiteSpace(iss) || !Uri.TryCreate(iss.EndsWith('/') ? iss : iss + "/", UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+        return _tenants.FirstOrDefault(t => Uri.Compare(t.FhirBase, uri, UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+            && string.IsNullOrEmpty(uri.Query));
+    }
+
+    public SmartTenant? ById(string? id) => _tenants.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>Start-up validation: every SMART registration and the link key (the messages name the tenant and the setting).</summary>
+public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : IValidateOptions<FhirTenantsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
+    {
+        var problems = options.Tenants.SelectMany(t => TenantOptionsValidator.SmartAppProblems(t.Value).Select(p => $"Tenant '{t.Key}': {p}")).ToList();
+        if (!options.Tenants.Values.Any(t => t.SmartApp is not null))
+        {
+            problems.Add("No tenant has a SmartApp registration: add Tenants:<id>:SmartApp (ClientId, ClientType, RedirectUri, Scopes).");
+        }
+        if (SmartAppContext.KeyProblem(app.Value.AppContextKey) is { } keyProblem)
+        {
+            problems.Add($"{SmartAppOptions.Section}:AppContextKey {keyProblem}");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
