@@ -1,5 +1,3 @@
-using Cds.Contracts;
-
 namespace Cds.Hooks.HookServices;
 
 /// <summary>
@@ -12,11 +10,7 @@ public sealed record CdsService(
     string Title,
     string Description,
     IReadOnlyDictionary<string, string> Prefetch,
-    string UsageRequirements)
-{
-    /// <summary>Prefetch keys whose data the rules of this service cannot do without.</summary>
-    public IReadOnlyCollection<string> RequiredPrefetch { get; init; } = [];
-}
+    string UsageRequirements);
 
 /// <summary>The services this host offers, by id. One file per service declares it next to its prefetch.</summary>
 public sealed class CdsServiceCatalog(IEnumerable<CdsService> services)
@@ -63,12 +57,4 @@ public static class HookServiceIds
         OrderSelectService.Definition,
         OrderSignService.Definition,
     ];
-
-    internal static string HookOf(string serviceId) => serviceId switch
-    {
-        PatientView => HookNames.PatientView,
-        OrderSelect => HookNames.OrderSelect,
-        OrderSign => HookNames.OrderSign,
-        _ => "",
-    };
 }
