@@ -4,6 +4,8 @@ using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
 using Cds.Hooks.Security;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
 
@@ -76,12 +78,12 @@ public static class HooksRegistration
             };
         });
 
-        var origins = configuration.GetSection($"{HookOptions.Section}:CorsOrigins").Get<string[]>() ?? [];
-        services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<HookOptions>>((cors, hooks) => cors.AddPolicy(CorsPolicy, p =>
         {
-            if (origins.Length > 0)
+            if (hooks.Value.CorsOrigins.Length > 0)
             {
-                p.WithOrigins(origins).WithMethods("GET", "POST").WithHeaders("Authorization", "Content-Type");
+                p.WithOrigins(hooks.Value.CorsOrigins).WithMethods("GET", "POST").WithHeaders("Authorization", "Content-Type");
             }
         }));
         return services;

@@ -16,7 +16,7 @@ public enum WriteBackTrigger
 
 /// <summary>
 /// One tenant's write-back policy, bound from <c>Tenants:{id}:WriteBack</c>. Off unless <see cref="Enabled"/> is true
-/// (EPIC.md 23: the customer must enable note writes). <c>Enabled</c> is also read by <c>Cds.Fhir</c>, which refuses
+/// (docs/epic-behaviours.md item 23: the customer must enable note writes). <c>Enabled</c> is also read by <c>Cds.Fhir</c>, which refuses
 /// any create for a tenant where it is false.
 /// </summary>
 public sealed class TenantWriteBackSettings

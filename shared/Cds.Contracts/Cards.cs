@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Cds.Contracts;
 
-/// <summary>A CDS Hooks 2.0 card as Epic shows it (EPIC.md 9–14). Serialized without nulls.</summary>
+/// <summary>A CDS Hooks 2.0 card as Epic shows it (docs/epic-behaviours.md items 9–14). Serialized without nulls.</summary>
 public sealed record Card
 {
     public required string Uuid { get; init; }

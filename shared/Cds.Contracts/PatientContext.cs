@@ -14,7 +14,7 @@ public static class CodeSystems
 
 /// <summary>
 /// What the rules know about a patient, built from prefetch, the warm cache or FHIR reads. Every element may be
-/// missing in production data (EPIC.md 21): lists are empty, values null. <see cref="Gaps"/> names what could not
+/// missing in production data (docs/epic-behaviours.md item 21): lists are empty, values null. <see cref="Gaps"/> names what could not
 /// be obtained, so a rule can tell "none" from "unknown".
 /// </summary>
 public sealed record PatientContext

@@ -24,7 +24,7 @@ public sealed record HookReceived(
     bool Stripped = false,
     string? ClientTenant = null);
 
-/// <summary>Epic's <c>extension</c> block (EPIC.md 1): which native trigger fired, which criteria, which Epic version.</summary>
+/// <summary>Epic's <c>extension</c> block (docs/epic-behaviours.md item 1): which native trigger fired, which criteria, which Epic version.</summary>
 public sealed record EpicExtension(string? TriggerAction, string? TriggerActionName, string? CriteriaId, string? EpicVersion, IReadOnlyDictionary<string, string>? Other = null);
 
 /// <summary>How each prefetch key was obtained: provided by Epic, empty ("no data"), fetched by us, or unavailable.</summary>
@@ -111,6 +111,7 @@ public sealed record FeedbackReceived(
     string? Indicator,
     DateTimeOffset ReceivedAt);
 
+/// <summary>Feedback outcomes (CDS Hooks 2.0 §Feedback), as read from Epic and stored on <see cref="FeedbackReceived"/>.</summary>
 public static class FeedbackOutcomes
 {
     public const string Accepted = "accepted";

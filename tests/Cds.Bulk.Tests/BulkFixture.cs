@@ -44,28 +44,18 @@ public sealed class BulkFixture : IAsyncLifetime
     /// <summary>A new worker host: its own service provider, Marten store, HTTP clients and token cache (what a restarted process has).</summary>
     public WorkerHost NewHost(Dictionary<string, string?>? overrides = null)
     {
-        var values = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = Infra.Postgres,
-            ["EventStore:Schema"] = Infra.Schema,
-            [$"Tenants:{Tenant}:Environment"] = "NonProduction",
-            [$"Tenants:{Tenant}:FhirBaseUrl"] = Sandbox.FhirBaseUrl.ToString(),
-            [$"Tenants:{Tenant}:Backend:NonProdClientId"] = SandboxClients.NonProdClientId,
-            [$"Tenants:{Tenant}:Backend:ProdClientId"] = SandboxClients.ProdClientId,
-            [$"Tenants:{Tenant}:Backend:PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath,
-            [$"Tenants:{Tenant}:Backend:KeyId"] = SandboxClients.KeyId,
-            [$"Tenants:{Tenant}:Backend:Scopes:0"] = "system/Patient.rs",
-            [$"Tenants:{Tenant}:Backend:Scopes:1"] = "system/Observation.rs",
-            [$"Tenants:{Tenant}:Backend:Scopes:2"] = "system/Condition.rs",
-            [$"Tenants:{Tenant}:Backend:Scopes:3"] = "system/Group.rs",
-            [$"Tenants:{Tenant}:Bulk:GroupId"] = SandboxPatients.BulkGroupId,
-            [$"Tenants:{Tenant}:Bulk:Types:0"] = "Patient",
-            [$"Tenants:{Tenant}:Bulk:Types:1"] = "Condition",
-            [$"Tenants:{Tenant}:Bulk:Types:2"] = "Observation",
-            [$"Tenants:{Tenant}:Bulk:DefaultPollInterval"] = "00:00:00.200",
-            [$"Tenants:{Tenant}:Bulk:MaxPollInterval"] = "00:00:02",
-            [$"Tenants:{Tenant}:Bulk:MaxCooldownWait"] = "00:00:10",
-        };
+        var values = new SandboxTenant(Tenant, Sandbox.FhirBaseUrl)
+            .Scopes("system/Patient.rs", "system/Observation.rs", "system/Condition.rs", "system/Group.rs")
+            .Set("Bulk:GroupId", SandboxPatients.BulkGroupId)
+            .Set("Bulk:Types:0", "Patient")
+            .Set("Bulk:Types:1", "Condition")
+            .Set("Bulk:Types:2", "Observation")
+            .Set("Bulk:DefaultPollInterval", "00:00:00.200")
+            .Set("Bulk:MaxPollInterval", "00:00:02")
+            .Set("Bulk:MaxCooldownWait", "00:00:10")
+            .ToDictionary();
+        values["ConnectionStrings:Postgres"] = Infra.Postgres;
+        values["EventStore:Schema"] = Infra.Schema;
         foreach (var (k, v) in overrides ?? [])
         {
             values[k] = v;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 using Xunit;
 
 namespace Cds.EpicSandbox.Tests;
@@ -77,11 +78,8 @@ public sealed class CreateTests(NoSyntheaFixture f) : IClassFixture<NoSyntheaFix
             var sent = f.Http.SendAsync(request, giveUp.Token);
             // The caller gives up while Epic holds the answer to a create it has already stored (not on a timer,
             // which on a loaded machine could fire before the create arrived).
-            var until = DateTime.UtcNow.AddSeconds(9);
-            while (f.Sandbox.State.CreatedCount($"urn:cds:card|{id}") == 0 && DateTime.UtcNow < until)
-            {
-                await Task.Delay(20);
-            }
+            await Eventually.UntilAsync(() => f.Sandbox.State.CreatedCount($"urn:cds:card|{id}") > 0, () => "the create never arrived",
+                TimeSpan.FromSeconds(9), TimeSpan.FromMilliseconds(20));
             giveUp.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sent);
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Cds.EpicSandbox;
 using Cds.Fhir.Configuration;
+using Cds.Testing;
 using Microsoft.Extensions.Options;
 using Xunit;
 
@@ -15,7 +16,7 @@ public sealed class ConfigurationValidationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<string> FailureOf(TenantConfig tenant)
+    private static async Task<string> FailureOf(SandboxTenant tenant)
     {
         await using var host = new FhirTestHost(tenant);
         var ex = Record.Exception(host.ValidateOnStart);

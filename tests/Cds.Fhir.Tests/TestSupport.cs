@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Cds.EpicSandbox;
 using Cds.Fhir.Auth;
 using Cds.Fhir.Patients;
+using Cds.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,22 +11,12 @@ using Microsoft.Extensions.Options;
 
 namespace Cds.Fhir.Tests;
 
-/// <summary>Builds the flat configuration keys of one tenant (Tenants:{id}:...).</summary>
-internal sealed class TenantConfig
+/// <summary>A Cds.Fhir test tenant: the sandbox tenant with the scopes Cds.Fhir reads and fast, deterministic resilience settings.</summary>
+internal sealed class TenantConfig : SandboxTenant
 {
-    private readonly Dictionary<string, string?> _values = new(StringComparer.OrdinalIgnoreCase);
-    private readonly string _id;
-
-    public TenantConfig(string id, Uri fhirBase, string environment = "NonProduction")
+    public TenantConfig(string id, Uri fhirBase, string environment = "NonProduction") : base(id, fhirBase, name: "Test tenant " + id)
     {
-        _id = id;
-        Set("Name", "Test tenant " + id);
         Set("Environment", environment);
-        Set("FhirBaseUrl", fhirBase.ToString());
-        Set("Backend:NonProdClientId", SandboxClients.NonProdClientId);
-        Set("Backend:ProdClientId", SandboxClients.ProdClientId);
-        Set("Backend:PrivateKeyPath", SandboxClients.PrivateKeyPemPath);
-        Set("Backend:KeyId", SandboxClients.KeyId);
         Scopes("system/Patient.rs", "system/Observation.rs", "system/Condition.rs", "system/MedicationRequest.rs", "system/Medication.r",
             "system/AllergyIntolerance.rs", "system/DocumentReference.crs");
         // Fast, deterministic defaults for tests; individual tests override.
@@ -38,40 +29,17 @@ internal sealed class TenantConfig
         Set("Resilience:BreakerMinimumThroughput", "1000");
         Set("Resilience:BreakerBreakDuration", "00:00:05");
     }
-
-    public TenantConfig Set(string key, string? value)
-    {
-        _values[$"Tenants:{_id}:{key}"] = value;
-        return this;
-    }
-
-    public TenantConfig Scopes(params string[] scopes)
-    {
-        foreach (var key in _values.Keys.Where(k => k.StartsWith($"Tenants:{_id}:Backend:Scopes:", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            _values.Remove(key);
-        }
-
-        for (var i = 0; i < scopes.Length; i++)
-        {
-            Set($"Backend:Scopes:{i}", scopes[i]);
-        }
-
-        return this;
-    }
-
-    public IEnumerable<KeyValuePair<string, string?>> Values => _values;
 }
 
 /// <summary>A service provider with AddCdsFhir over in-memory configuration, plus captured logs and metrics.</summary>
 internal sealed class FhirTestHost : IAsyncDisposable
 {
-    public FhirTestHost(params TenantConfig[] tenants) : this(null, tenants)
+    public FhirTestHost(params SandboxTenant[] tenants) : this(null, tenants)
     {
     }
 
     /// <param name="clock">The clock the token provider reads (a test's hand-moved clock); the system clock when null.</param>
-    public FhirTestHost(TimeProvider? clock, params TenantConfig[] tenants)
+    public FhirTestHost(TimeProvider? clock, params SandboxTenant[] tenants)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(tenants.SelectMany(t => t.Values)).Build();
         var services = new ServiceCollection();

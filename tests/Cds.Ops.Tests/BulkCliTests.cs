@@ -113,13 +113,11 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         await using (var worker = ServiceProcess.Start("bulk-worker", Path.Combine(AppContext.BaseDirectory, "Cds.Ops.dll"), ServiceProcess.FreePort(), environment,
                          ["bulk", "export", "--tenant", tenant]))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (hold.Fired == 0 || !worker.Output().Contains("files 2/", StringComparison.Ordinal))
+            await Eventually.UntilAsync(() =>
             {
                 Assert.False(worker.HasExited, worker.Tail());
-                Assert.True(DateTime.UtcNow < deadline, "the worker never reached the third file:\n" + worker.Tail());
-                await Task.Delay(100);
-            }
+                return hold.Fired > 0 && worker.Output().Contains("files 2/", StringComparison.Ordinal);
+            }, () => "the worker never reached the third file:\n" + worker.Tail(), TimeSpan.FromSeconds(60));
 
             worker.KillHard();
             Assert.True(worker.HasExited);

@@ -36,7 +36,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         await Infra.InitializeAsync();
         await Sandbox.InitializeAsync();
-        Store = Seed.Store(Infra.Postgres, Infra.Schema);
+        Store = IsolatedEventStore.Open(Infra.Postgres, Infra.Schema);
         var now = DateTimeOffset.UtcNow;
         await Seed.AppendHookAsync(Store, "sandbox", SeededHook, now.AddMinutes(-2), 180, withWriteBack: true);
         await Seed.AppendHookAsync(Store, "sandbox", Guid.NewGuid().ToString(), now.AddMinutes(-1), 420, withFeedback: false);
@@ -136,18 +136,9 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         Assert.Contains("CDS platform", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var basic = fixture.Client("Basic", DashboardFixture.Basic(DashboardFixture.User, DashboardFixture.Password));
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        JsonElement state;
-        while (true)
-        {
-            state = await basic.GetFromJsonAsync<JsonElement>("api/state");
-            var errors = state.GetProperty("queues").GetProperty("errorMessages").GetInt64();
-            if (errors == 1 || DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-            await Task.Delay(500); // the management API's counters lag by a few seconds
-        }
+        // The management API's counters lag by a few seconds.
+        var state = await Eventually.ReadUntilAsync(() => basic.GetFromJsonAsync<JsonElement>("api/state"),
+            s => s.GetProperty("queues").GetProperty("errorMessages").GetInt64() == 1, interval: TimeSpan.FromMilliseconds(500));
 
         var queues = state.GetProperty("queues");
         Assert.Equal(fixture.Infra.VirtualHost, queues.GetProperty("virtualHost").GetString());

@@ -83,12 +83,8 @@ public sealed class ErrorQueueCliTests : IAsyncLifetime
             await bus.Publish(new OpsProbe(id), cts.Token);
         }
         await using var connection = await Amqp.ConnectAsync(_infra.RabbitMq);
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (await Amqp.CountOrZeroAsync(connection, ErrorQueue) < ids.Length)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the failing probes did not reach {ErrorQueue}");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(async () => await Amqp.CountOrZeroAsync(connection, ErrorQueue) >= ids.Length,
+            () => $"the failing probes did not reach {ErrorQueue}");
     }
 
     [Fact]
@@ -125,12 +121,7 @@ public sealed class ErrorQueueCliTests : IAsyncLifetime
         Assert.True(redeliver.ExitCode == 0, redeliver.ToString());
         Assert.Contains($"1 message(s) moved from {ErrorQueue} to {Queue}", redeliver.Output, StringComparison.Ordinal);
 
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!_state.Processed.Contains(id))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the redelivered message was not processed by the consumer");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(() => _state.Processed.Contains(id), () => "the redelivered message was not processed by the consumer");
         Assert.Equal(0u, await Amqp.CountAsync(connection, ErrorQueue));
     }
 

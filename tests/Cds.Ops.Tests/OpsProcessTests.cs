@@ -72,22 +72,19 @@ public sealed class OpsProcessTests : IAsyncLifetime
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            HttpResponseMessage? live = null;
-            while (DateTime.UtcNow < deadline && !process.HasExited)
+            var live = await Eventually.WaitForAsync(async () =>
             {
+                Assert.False(process.HasExited, "the dashboard process exited: " + (process.HasExited ? await stderr : ""));
                 try
                 {
-                    live = await http.GetAsync("health/live");
-                    break;
+                    return await http.GetAsync("health/live");
                 }
                 catch (HttpRequestException)
                 {
-                    await Task.Delay(250);
+                    return null; // not listening yet
                 }
-            }
-            Assert.False(process.HasExited, "the dashboard process exited: " + (process.HasExited ? await stderr : ""));
-            Assert.Equal(HttpStatusCode.OK, live!.StatusCode);
+            }, timeout: TimeSpan.FromSeconds(60), interval: TimeSpan.FromMilliseconds(250));
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/state")).StatusCode);
 
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", DashboardFixture.Basic("ops", "process-test"));

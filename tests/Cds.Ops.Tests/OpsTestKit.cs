@@ -1,6 +1,7 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.Ops.Cli;
+using Cds.Testing;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
@@ -28,27 +29,13 @@ internal static class Cli
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string?> settings, params string[] args) => RunWithInputAsync(settings, "", args);
 
     /// <summary>Runs the CLI until <paramref name="until"/> holds (the management API's counters lag by a few seconds).</summary>
-    public static async Task<Result> EventuallyAsync(IReadOnlyDictionary<string, string?> settings, Func<Result, bool> until, params string[] args)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var result = await RunAsync(settings, args);
-            if (until(result) || DateTime.UtcNow > deadline)
-            {
-                return result;
-            }
-            await Task.Delay(500);
-        }
-    }
+    public static Task<Result> EventuallyAsync(IReadOnlyDictionary<string, string?> settings, Func<Result, bool> until, params string[] args) =>
+        Eventually.ReadUntilAsync(() => RunAsync(settings, args), until, interval: TimeSpan.FromMilliseconds(500));
 }
 
 /// <summary>Events of a realistic hook call, appended the way the hooks and enrichment services append them.</summary>
 internal static class Seed
 {
-    public static DocumentStore Store(string connectionString, string schema) =>
-        DocumentStore.For(o => EventStoreSetup.Configure(o, connectionString, new EventStoreSettings { Schema = schema, AutoApplySchema = true }));
-
     public static Card Card(string uuid, string summary, string indicator = Indicators.Warning) => new()
     {
         Uuid = uuid,

@@ -15,27 +15,15 @@ namespace Cds.Ops.Tests;
 public sealed class RuleReportCliTests : IAsyncLifetime
 {
     private const string Service = "cds-order-select";
-    private readonly IsolatedInfrastructure _infra = new();
-    private DocumentStore _store = null!;
+    private readonly IsolatedEventStore _events = new();
 
-    public async Task InitializeAsync()
-    {
-        await _infra.InitializeAsync();
-        _store = Seed.Store(_infra.Postgres, _infra.Schema);
-        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-    }
+    public Task InitializeAsync() => _events.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _store.Dispose();
-        await _infra.DisposeAsync();
-    }
+    public Task DisposeAsync() => _events.DisposeAsync();
 
-    private Dictionary<string, string?> Settings => new()
-    {
-        ["ConnectionStrings:Postgres"] = _infra.Postgres,
-        ["EventStore:Schema"] = _infra.Schema,
-    };
+    private DocumentStore Store => _events.Store;
+
+    private Dictionary<string, string?> Settings => _events.Settings;
 
     [Fact]
     public async Task Counts_fired_shown_feedback_and_notes_per_rule_version_and_rebuilds_from_the_events()
@@ -104,7 +92,7 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         Assert.Contains($"drug-allergy,1.0.0;2.0.0,{Service},6,4,66.7,0,4,1,25,2,50,50,1,29.8,1,benefitoutweighsrisk x1;patienttolerated x1,Remove the amoxicillin order x1", csvLines);
 
         // The documents are derived data: deleted, the report is empty; rebuilt from the events, it is the same again.
-        await using (var session = _store.LightweightSession("sandbox"))
+        await using (var session = Store.LightweightSession("sandbox"))
         {
             session.DeleteWhere<RuleOutcomeDay>(x => true);
             await session.SaveChangesAsync();
@@ -128,9 +116,9 @@ public sealed class RuleReportCliTests : IAsyncLifetime
 
     private async Task RunDaemonAsync()
     {
-        using var daemon = await _store.BuildProjectionDaemonAsync();
+        using var daemon = await Store.BuildProjectionDaemonAsync();
         await daemon.StartAllAsync();
-        await _store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
         await daemon.StopAllAsync();
     }
 
@@ -174,7 +162,7 @@ public sealed class RuleReportCliTests : IAsyncLifetime
             new CardsReturned(shown, 250, late, at.AddMilliseconds(250), late ? CardSources.None : CardSources.Live, Service),
         };
         events.AddRange(after);
-        await using var session = _store.LightweightSession(tenant);
+        await using var session = Store.LightweightSession(tenant);
         session.Events.StartStream(hook, events.ToArray());
         await session.SaveChangesAsync();
     }

@@ -1,4 +1,5 @@
 using Cds.EpicSandbox;
+using Cds.Testing;
 
 namespace Cds.Ops.Tests;
 
@@ -17,22 +18,8 @@ public sealed class SandboxFixture : IAsyncLifetime
     /// <summary>A correctly configured tenant <paramref name="id"/> for <paramref name="sandbox"/>.</summary>
     public static Dictionary<string, string?> TenantOf(EpicSandboxServer sandbox, string id, Action<Dictionary<string, string?>>? tweak = null)
     {
-        var p = $"Tenants:{id}:";
-        var settings = new Dictionary<string, string?>
-        {
-            [p + "Name"] = "Local Epic sandbox",
-            [p + "Environment"] = "NonProduction",
-            [p + "FhirBaseUrl"] = sandbox.FhirBaseUrl.ToString(),
-            [p + "Backend:NonProdClientId"] = SandboxClients.NonProdClientId,
-            [p + "Backend:ProdClientId"] = SandboxClients.ProdClientId,
-            [p + "Backend:PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath,
-            [p + "Backend:KeyId"] = SandboxClients.KeyId,
-            [p + "Backend:Scopes:0"] = "system/Patient.rs",
-            [p + "Backend:Scopes:1"] = "system/Observation.rs",
-            [p + "HookAuth:JkuAllowlist:0"] = sandbox.HookJwksUrl.ToString(),
-            [p + "HookAuth:Issuers:0"] = sandbox.FhirBaseUrl.ToString(),
-            [p + "WriteBack:Enabled"] = "false",
-        };
+        var settings = SandboxTenant.Of(sandbox, id).Scopes("system/Patient.rs", "system/Observation.rs").Set("WriteBack:Enabled", "false")
+            .ToDictionary();
         tweak?.Invoke(settings);
         return settings;
     }

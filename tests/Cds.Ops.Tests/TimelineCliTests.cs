@@ -6,33 +6,22 @@ namespace Cds.Ops.Tests;
 /// <summary><c>timeline</c> against real Marten: events appended in an isolated schema, the CLI prints them.</summary>
 public sealed class TimelineCliTests : IAsyncLifetime
 {
-    private readonly IsolatedInfrastructure _infra = new();
-    private DocumentStore _store = null!;
+    private readonly IsolatedEventStore _events = new();
 
-    public async Task InitializeAsync()
-    {
-        await _infra.InitializeAsync();
-        _store = Seed.Store(_infra.Postgres, _infra.Schema);
-    }
+    public Task InitializeAsync() => _events.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        _store.Dispose();
-        await _infra.DisposeAsync();
-    }
+    public Task DisposeAsync() => _events.DisposeAsync();
 
-    private Dictionary<string, string?> Settings => new()
-    {
-        ["ConnectionStrings:Postgres"] = _infra.Postgres,
-        ["EventStore:Schema"] = _infra.Schema,
-    };
+    private DocumentStore Store => _events.Store;
+
+    private Dictionary<string, string?> Settings => _events.Settings;
 
     [Fact]
     public async Task Prints_request_answer_cards_enrichment_feedback_and_events()
     {
         var hookInstance = Guid.NewGuid().ToString();
         var at = new DateTimeOffset(2026, 11, 28, 10, 15, 30, TimeSpan.Zero);
-        await Seed.AppendHookAsync(_store, "sandbox", hookInstance, at, 312, cardSummary: "Penicillin allergy: amoxicillin ordered", withWriteBack: true);
+        await Seed.AppendHookAsync(Store, "sandbox", hookInstance, at, 312, cardSummary: "Penicillin allergy: amoxicillin ordered", withWriteBack: true);
 
         var result = await Cli.RunAsync(Settings, "timeline", hookInstance);
 
@@ -66,7 +55,7 @@ public sealed class TimelineCliTests : IAsyncLifetime
     public async Task Finds_the_tenant_by_itself_and_honours_an_explicit_tenant()
     {
         var hookInstance = Guid.NewGuid().ToString();
-        await Seed.AppendHookAsync(_store, "other-health", hookInstance, DateTimeOffset.UtcNow, 95, withFeedback: false);
+        await Seed.AppendHookAsync(Store, "other-health", hookInstance, DateTimeOffset.UtcNow, 95, withFeedback: false);
 
         var any = await Cli.RunAsync(Settings, "timeline", hookInstance);
         Assert.True(any.ExitCode == 0, any.ToString());
@@ -84,7 +73,7 @@ public sealed class TimelineCliTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_hook_instance_is_not_found()
     {
-        await Seed.AppendHookAsync(_store, "sandbox", Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, 100);
+        await Seed.AppendHookAsync(Store, "sandbox", Guid.NewGuid().ToString(), DateTimeOffset.UtcNow, 100);
         var result = await Cli.RunAsync(Settings, "timeline", "no-such-hook-instance");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no timeline for hook instance 'no-such-hook-instance'", result.Error, StringComparison.Ordinal);

@@ -88,32 +88,14 @@ public class PlatformFixture : IAsyncLifetime
 
     public IEnumerable<KeyValuePair<string, string>> TenantSettings()
     {
-        var t = $"Tenants:{Tenant}";
         return new Dictionary<string, string>
         {
             ["ConnectionStrings:Postgres"] = Infra.Postgres,
             ["ConnectionStrings:RabbitMq"] = Infra.RabbitMq,
             ["EventStore:Schema"] = Infra.Schema,
             ["HookAuth:ReplaySchema"] = Infra.Schema + "_jti",
-            [$"{t}:Name"] = "Local Epic sandbox",
-            [$"{t}:Environment"] = "NonProduction",
-            [$"{t}:FhirBaseUrl"] = Sandbox.FhirBaseUrl.ToString(),
-            [$"{t}:Backend:NonProdClientId"] = SandboxClients.NonProdClientId,
-            [$"{t}:Backend:ProdClientId"] = SandboxClients.ProdClientId,
-            [$"{t}:Backend:PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath,
-            [$"{t}:Backend:KeyId"] = SandboxClients.KeyId,
-            [$"{t}:Backend:Scopes:0"] = "system/Patient.rs",
-            [$"{t}:Backend:Scopes:1"] = "system/MedicationRequest.rs",
-            [$"{t}:Backend:Scopes:2"] = "system/Medication.rs",
-            [$"{t}:Backend:Scopes:3"] = "system/AllergyIntolerance.rs",
-            [$"{t}:Backend:Scopes:4"] = "system/Condition.rs",
-            [$"{t}:Backend:Scopes:5"] = "system/Observation.rs",
-            [$"{t}:Backend:Scopes:6"] = "system/DocumentReference.c",
-            [$"{t}:HookAuth:Issuers:0"] = Sandbox.FhirBaseUrl.ToString(),
-            [$"{t}:HookAuth:JkuAllowlist:0"] = Sandbox.HookJwksUrl.ToString(),
-            [$"{t}:HookAuth:Audiences:0"] = "http://localhost/cds-services",
-            [$"{t}:HookAuth:ClientId"] = SandboxClients.CdsHooksClientId,
-        };
+        }.Concat(SandboxTenant.Of(Sandbox, Tenant).Set("HookAuth:Audiences:0", "http://localhost/cds-services").Values
+            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value!)));
     }
 
     /// <summary>A driver that calls the in-process hooks service the way Epic would.</summary>

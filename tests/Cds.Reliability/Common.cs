@@ -1,4 +1,5 @@
 using Cds.EpicSandbox;
+using Cds.Testing;
 
 namespace Cds.Reliability;
 
@@ -23,20 +24,11 @@ public static class Common
     /// <summary>Waits until every acknowledged feedback has its note (distinct new identifiers), or the timeout; returns (lost, duplicated, created).</summary>
     public static async Task<(int Lost, int Duplicated, int Created)> SettleNotesAsync(EpicSandboxServer sandbox, IReadOnlySet<string> before, int acknowledged, TimeSpan timeout)
     {
-        var until = DateTime.UtcNow + timeout;
-        Dictionary<string, int> fresh;
-        while (true)
-        {
-            fresh = Rig.CreatedByIdentifier(sandbox).Where(kv => !before.Contains(kv.Key)).ToDictionary();
-            if (fresh.Count >= acknowledged || DateTime.UtcNow > until)
-            {
-                break;
-            }
-            await Task.Delay(500);
-        }
+        Dictionary<string, int> Fresh() => Rig.CreatedByIdentifier(sandbox).Where(kv => !before.Contains(kv.Key)).ToDictionary();
+        await Eventually.ReadUntilAsync(() => Task.FromResult(Fresh()), f => f.Count >= acknowledged, timeout, TimeSpan.FromMilliseconds(500));
         // A little longer: a duplicate would show up after the first write.
         await Task.Delay(2000);
-        fresh = Rig.CreatedByIdentifier(sandbox).Where(kv => !before.Contains(kv.Key)).ToDictionary();
+        var fresh = Fresh();
         return (Math.Max(0, acknowledged - fresh.Count), fresh.Values.Sum(v => v - 1), fresh.Count);
     }
 

@@ -1,4 +1,5 @@
 using Cds.EpicSandbox;
+using Cds.Testing;
 
 namespace Cds.Reliability;
 
@@ -70,11 +71,9 @@ public static class KillScenario
         result.Answered += acknowledged;
         result.InTime += acknowledged;
         result.FiveXx += statuses.Count(s => s is >= 500 or 0);
-        // Kill once Epic has stored the first note(s) but before it answered.
-        for (var i = 0; i < 100 && rig.SandboxA.State.Writes.Count == writesBefore; i++)
-        {
-            await Task.Delay(100);
-        }
+        // Kill once Epic has stored the first note(s) but before it answered (or after 10 s: the scenario then counts what it finds).
+        await Eventually.ReadUntilAsync(() => Task.FromResult(rig.SandboxA.State.Writes.Count), count => count != writesBefore,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
         var inFlight = rig.SandboxA.State.Writes.Count - writesBefore;
         await rig.KillAndRestartAsync("writeback");
         var (lost, duplicated, created) = await Common.SettleNotesAsync(rig.SandboxA, before, acknowledged, TimeSpan.FromSeconds(quick ? 60 : 120));

@@ -62,25 +62,12 @@ public sealed class Rig : IAsyncDisposable
         foreach (var (tenant, sandbox) in new[] { (Alpha, SandboxA), (Beta, SandboxB) })
         {
             var p = $"Tenants__{tenant}__";
-            _env[p + "Name"] = $"Reliability tenant {tenant}";
-            _env[p + "Environment"] = "NonProduction";
-            _env[p + "FhirBaseUrl"] = sandbox.FhirBaseUrl.ToString();
-            _env[p + "Backend__NonProdClientId"] = SandboxClients.NonProdClientId;
-            _env[p + "Backend__ProdClientId"] = SandboxClients.ProdClientId;
-            _env[p + "Backend__PrivateKeyPath"] = SandboxClients.PrivateKeyPemPath;
-            _env[p + "Backend__KeyId"] = SandboxClients.KeyId;
-            string[] scopes = ["system/Patient.rs", "system/MedicationRequest.rs", "system/Medication.rs", "system/AllergyIntolerance.rs",
-                "system/Condition.rs", "system/Observation.rs", "system/DocumentReference.c"];
-            for (var i = 0; i < scopes.Length; i++)
+            foreach (var (key, value) in SandboxTenant.Of(sandbox, tenant, $"Reliability tenant {tenant}")
+                         .Set("WriteBack:Enabled", "true").Set("WriteBack:Triggers:0", "OverrideOfCritical")
+                         .Set("HookAuth:Audiences:0", hooksBase.ToString().TrimEnd('/')).Environment)
             {
-                _env[p + $"Backend__Scopes__{i}"] = scopes[i];
+                _env[key] = value;
             }
-            _env[p + "WriteBack__Enabled"] = "true";
-            _env[p + "WriteBack__Triggers__0"] = "OverrideOfCritical";
-            _env[p + "HookAuth__Issuers__0"] = sandbox.FhirBaseUrl.ToString();
-            _env[p + "HookAuth__JkuAllowlist__0"] = sandbox.HookJwksUrl.ToString();
-            _env[p + "HookAuth__Audiences__0"] = hooksBase.ToString().TrimEnd('/');
-            _env[p + "HookAuth__ClientId"] = SandboxClients.CdsHooksClientId;
             // Short, bounded Epic retries and a breaker that trips within a scenario.
             _env[p + "Resilience__MaxRetryAttempts"] = "3";
             _env[p + "Resilience__RetryBaseDelay"] = "00:00:00.100";

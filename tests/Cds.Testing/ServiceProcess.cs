@@ -104,8 +104,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public async Task WaitReadyAsync(Uri url, TimeSpan timeout, CancellationToken ct = default)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < until)
+        await Eventually.UntilAsync(async () =>
         {
             ct.ThrowIfCancellationRequested();
             if (_process.HasExited)
@@ -115,20 +114,17 @@ public sealed class ServiceProcess : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(url, ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return response.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
+                return false;
             }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested)
             {
+                return false;
             }
-            await Task.Delay(200, ct);
-        }
-        throw new TimeoutException($"{Name} not ready after {timeout.TotalSeconds:0} s:\n{Tail()}");
+        }, () => $"{Name} not ready after {timeout.TotalSeconds:0} s:\n{Tail()}", timeout);
     }
 
     /// <summary>SIGKILL (what <c>kill -9</c> does): no shutdown hooks, no acknowledgements, no flush.</summary>

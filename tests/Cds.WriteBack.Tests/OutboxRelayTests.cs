@@ -69,12 +69,7 @@ public sealed class OutboxRelayTests(IsolatedInfrastructure infra) : IClassFixtu
         var lastSequence = (await session.Events.QueryAllRawEvents().Where(e => ids.Contains(e.Id)).ToListAsync()).Max(e => e.Sequence);
 
         // While the broker is "down": publishes fail and are retried, and the relay's position stays before the events.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (broker.Failed < 3)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the relay never tried to publish");
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => broker.Failed >= 3, () => "the relay never tried to publish", interval: TimeSpan.FromMilliseconds(50));
         Assert.True(await ProgressAsync() < lastSequence, "progress was recorded for events that were not published");
         Assert.DoesNotContain(captured.Messages, m => ids.Contains(m.MessageId ?? Guid.Empty));
 
@@ -94,13 +89,8 @@ public sealed class OutboxRelayTests(IsolatedInfrastructure infra) : IClassFixtu
 
     private async Task WaitForProgressAsync(long sequence)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        long progress;
-        while ((progress = await ProgressAsync()) < sequence)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"relay progress {progress} never reached {sequence}");
-            await Task.Delay(100);
-        }
+        long progress = 0;
+        await Eventually.UntilAsync(async () => (progress = await ProgressAsync()) >= sequence, () => $"relay progress {progress} never reached {sequence}");
     }
 
     private static async Task<(List<Guid> FeedbackEventIds, string HookInstance)> AppendHookWithFeedbackAsync(IDocumentStore store, string tenant, int feedbackItems = 1)
@@ -161,12 +151,8 @@ public sealed class OutboxRelayTests(IsolatedInfrastructure infra) : IClassFixtu
         public async Task WaitForAsync(IEnumerable<Guid> ids)
         {
             var wanted = ids.ToHashSet();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-            while (!wanted.All(id => Messages.Any(m => m.MessageId == id)))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"relayed {Messages.Count} message(s), missing {wanted.Count(id => Messages.All(m => m.MessageId != id))}");
-                await Task.Delay(100);
-            }
+            await Eventually.UntilAsync(() => wanted.All(id => Messages.Any(m => m.MessageId == id)),
+                () => $"relayed {Messages.Count} message(s), missing {wanted.Count(id => Messages.All(m => m.MessageId != id))}", TimeSpan.FromSeconds(45));
         }
     }
 

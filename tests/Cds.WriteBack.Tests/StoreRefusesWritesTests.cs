@@ -112,18 +112,14 @@ public sealed class StoreRefusesWritesTests(WriteBackFixture fx) : IClassFixture
     /// <summary>Peeks at the first message of <paramref name="queue"/> (left in place), waiting up to 60 s for one.</summary>
     private async Task<JsonElement> GetOneAsync(string queue)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var message = await Eventually.ReadUntilAsync<JsonElement?>(async () =>
         {
             var response = await fx.Infra.Management.PostAsJsonAsync($"api/queues/{fx.Infra.VirtualHost}/{queue}/get",
                 new { count = 1, ackmode = "ack_requeue_true", encoding = "auto" });
-            if (response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<List<JsonElement>>())?.FirstOrDefault() is { ValueKind: JsonValueKind.Object } m)
-            {
-                return m;
-            }
-            await System.Threading.Tasks.Task.Delay(250);
-        }
-        throw new TimeoutException($"no message in {queue}");
+            return response.IsSuccessStatusCode && (await response.Content.ReadFromJsonAsync<List<JsonElement>>())?.FirstOrDefault() is { ValueKind: JsonValueKind.Object } m
+                ? m : null;
+        }, m => m is not null, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        return message ?? throw new TimeoutException($"no message in {queue}");
     }
 
     /// <summary>The ops CLI as operators run it (the solution build puts it next to its project).</summary>

@@ -75,24 +75,15 @@ public sealed class WriteBackFixture : IAsyncLifetime
     /// Closes every broker connection of this vhost, as the broker does when a worker process dies: its unacknowledged
     /// messages go back to their queues. (A stopped host whose consumer is stuck keeps its connection otherwise.)
     /// </summary>
-    public async Task KillBrokerConnectionsAsync()
+    public Task KillBrokerConnectionsAsync() => Eventually.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var connections = await Infra.Management.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Infra.VirtualHost}/connections") ?? [];
+        foreach (var c in connections)
         {
-            var connections = await Infra.Management.GetFromJsonAsync<List<ConnectionInfo>>($"api/vhosts/{Infra.VirtualHost}/connections") ?? [];
-            if (connections.Count == 0)
-            {
-                return;
-            }
-            foreach (var c in connections)
-            {
-                await Infra.Management.DeleteAsync($"api/connections/{Uri.EscapeDataString(c.name)}");
-            }
-            await Task.Delay(500);
+            await Infra.Management.DeleteAsync($"api/connections/{Uri.EscapeDataString(c.name)}");
         }
-        throw new TimeoutException("broker connections of the test vhost did not close");
-    }
+        return connections.Count == 0;
+    }, () => "broker connections of the test vhost did not close", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
 
     private sealed record ConnectionInfo(string name);
 
@@ -139,21 +130,17 @@ public sealed class WriteBackFixture : IAsyncLifetime
         yield return ("Bus:StopTimeout", "00:00:02");
         foreach (var tenant in new[] { Tenant, QuietTenant })
         {
-            var p = $"Tenants:{tenant}:";
-            yield return (p + "Environment", "NonProduction");
-            yield return (p + "FhirBaseUrl", Sandbox.FhirBaseUrl.ToString());
-            yield return (p + "Backend:NonProdClientId", SandboxClients.NonProdClientId);
-            yield return (p + "Backend:ProdClientId", SandboxClients.ProdClientId);
-            yield return (p + "Backend:PrivateKeyPath", SandboxClients.PrivateKeyPemPath);
-            yield return (p + "Backend:KeyId", SandboxClients.KeyId);
-            yield return (p + "Backend:Scopes:0", "system/Patient.r");
-            yield return (p + "Backend:Scopes:1", "system/DocumentReference.c");
-            yield return (p + "Search:UseCapabilityStatement", "false");
-            yield return (p + "Resilience:MaxRetryAttempts", "3");
-            yield return (p + "Resilience:RetryBaseDelay", "00:00:00.050");
-            yield return (p + "Resilience:MaxRetryDelay", "00:00:02");
-            // The per-tenant breaker is Cds.Fhir's (tested there); here it must not carry one test's failures into the next.
-            yield return (p + "Resilience:BreakerMinimumThroughput", "1000");
+            var settings = new SandboxTenant(tenant, Sandbox.FhirBaseUrl).Scopes("system/Patient.r", "system/DocumentReference.c")
+                .Set("Search:UseCapabilityStatement", "false")
+                .Set("Resilience:MaxRetryAttempts", "3")
+                .Set("Resilience:RetryBaseDelay", "00:00:00.050")
+                .Set("Resilience:MaxRetryDelay", "00:00:02")
+                // The per-tenant breaker is Cds.Fhir's (tested there); here it must not carry one test's failures into the next.
+                .Set("Resilience:BreakerMinimumThroughput", "1000");
+            foreach (var (key, value) in settings.Values)
+            {
+                yield return (key, value!);
+            }
         }
         yield return ($"Tenants:{Tenant}:WriteBack:Enabled", "true");
         yield return ($"Tenants:{Tenant}:WriteBack:Triggers:0", nameof(WriteBackTrigger.OverrideOfCritical));
@@ -196,42 +183,25 @@ public sealed class WriteBackFixture : IAsyncLifetime
     /// <summary>Polls the hook's timeline until <paramref name="done"/> holds (90 s at most; a slow machine only makes it wait longer).</summary>
     public async Task<HookTimeline> WaitForTimelineAsync(string tenant, string hookInstance, Func<HookTimeline, bool> done, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         HookTimeline? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await TimelineAsync(tenant, hookInstance);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("Timeline did not reach the expected state; entries: " +
-            string.Join(" | ", last?.Entries.Select(e => $"{e.What}: {e.Detail}") ?? []));
+        return await Eventually.WaitForAsync(async () => (last = await TimelineAsync(tenant, hookInstance)) is { } t && done(t) ? t : null,
+            () => Task.FromResult("Timeline did not reach the expected state; entries: " +
+                string.Join(" | ", last?.Entries.Select(e => $"{e.What}: {e.Detail}") ?? [])),
+            timeout, TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>Waits until every queue of this vhost is empty (all published messages consumed and acknowledged).</summary>
-    public async Task WaitForQueuesDrainedAsync(string queuePrefix = "writeback-feedback-recorded")
+    public Task WaitForQueuesDrainedAsync(string queuePrefix = "writeback-feedback-recorded") => Eventually.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
+        // The management API refreshes its counters every few seconds: require two empty readings apart.
+        var depths = await Infra.QueueDepthsAsync();
+        if (!depths.Any(d => d.Key == queuePrefix) || depths.Where(d => d.Key == queuePrefix).Any(d => d.Value != 0))
         {
-            // The management API refreshes its counters every few seconds: require two empty readings apart.
-            var depths = await Infra.QueueDepthsAsync();
-            if (depths.Any(d => d.Key == queuePrefix) && depths.Where(d => d.Key == queuePrefix).All(d => d.Value == 0))
-            {
-                await Task.Delay(5500);
-                depths = await Infra.QueueDepthsAsync();
-                if (depths.Where(d => d.Key == queuePrefix).All(d => d.Value == 0))
-                {
-                    return;
-                }
-            }
-            await Task.Delay(250);
+            return false;
         }
-        throw new TimeoutException($"Queue {queuePrefix} did not drain");
-    }
+        await Task.Delay(5500);
+        return (await Infra.QueueDepthsAsync()).Where(d => d.Key == queuePrefix).All(d => d.Value == 0);
+    }, () => $"Queue {queuePrefix} did not drain", interval: TimeSpan.FromMilliseconds(250));
 
     public async Task DisposeAsync()
     {

@@ -3,6 +3,7 @@ using System.Text;
 using Cds.Contracts;
 using Cds.EpicSandbox;
 using Cds.EventStore;
+using Cds.Testing;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using MassTransit;
@@ -137,15 +138,8 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
         }
     }
 
-    private static async System.Threading.Tasks.Task WaitUntil(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await System.Threading.Tasks.Task.Delay(50);
-        }
-    }
+    private static System.Threading.Tasks.Task WaitUntil(Func<bool> condition, string failure) =>
+        Eventually.UntilAsync(condition, () => failure, interval: TimeSpan.FromMilliseconds(50));
 
     [Fact]
     public async System.Threading.Tasks.Task A_403_ends_as_WriteBackFailed_naming_the_registration_and_is_not_retried()
@@ -248,12 +242,8 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
             var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
             Assert.Equal(0, fx.Sandbox.State.CreatedCount(identity.Token));
             // The fault is published as the message moves to its error queue; the management API lists it a little later.
-            var depths = await fx.Infra.QueueDepthsAsync();
-            for (var i = 0; i < 30 && !depths.ContainsKey(FeedbackRecordedConsumer.ErrorQueue); i++)
-            {
-                await System.Threading.Tasks.Task.Delay(500);
-                depths = await fx.Infra.QueueDepthsAsync();
-            }
+            var depths = await Eventually.ReadUntilAsync(fx.Infra.QueueDepthsAsync, d => d.ContainsKey(FeedbackRecordedConsumer.ErrorQueue),
+                interval: TimeSpan.FromMilliseconds(500));
             Assert.Contains(FeedbackRecordedConsumer.ErrorQueue, depths.Keys);
         }
         finally

@@ -129,14 +129,6 @@ public sealed class EpicHookDriver
     public JsonObject BuildOrderSign(string patientId, IEnumerable<DraftMedication> drafts, HookOptions? options = null) =>
         Build("order-sign", "23", patientId, drafts.ToList(), options ?? new HookOptions());
 
-    /// <summary>What Epic sends when the called URL does not exactly match the registered endpoint: the request stripped of context, prefetch and authorization.</summary>
-    public JsonObject BuildStripped(string hook) => new()
-    {
-        ["hookInstance"] = Guid.NewGuid().ToString(),
-        ["hook"] = hook,
-        ["context"] = new JsonObject(),
-    };
-
     /// <summary>One feedback item in the spec or Epic shape, wrapped as {"feedback":[item]}.</summary>
     public JsonObject BuildFeedback(string cardUuid, string outcome, FeedbackShape shape = FeedbackShape.Epic,
         IEnumerable<string>? acceptedSuggestionIds = null, string? overrideReasonCode = null, string? overrideReasonDisplay = null,

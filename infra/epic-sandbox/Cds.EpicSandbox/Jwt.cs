@@ -65,6 +65,7 @@ public static class JwtComposer
             "RS384" => ((RSA)key!).SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
             "RS256" => ((RSA)key!).SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
             "PS384" => ((RSA)key!).SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pss),
+            "ES256" => ((ECDsa)key!).SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
             "ES384" => ((ECDsa)key!).SignData(data, HashAlgorithmName.SHA384, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
             "HS256" => HMACSHA256.HashData(hmacSecret ?? throw new ArgumentException("HS256 needs a secret."), data),
             "HS384" => HMACSHA384.HashData(hmacSecret ?? throw new ArgumentException("HS384 needs a secret."), data),

@@ -18,7 +18,7 @@ public static class SandboxPatients
     /// <summary>A Patient resource and nothing else: every search answers with the Epic 4101 "no results" bundle.</summary>
     public const string NoData = "eNoData.Fx-Gq2sLr6Ub3";
 
-    /// <summary>EPIC.md 21, "must-support means may be present": a Patient without gender or birthDate, an allergy with text only
+    /// <summary>docs/epic-behaviours.md item 21, "must-support means may be present": a Patient without gender or birthDate, an allergy with text only
     /// (no coding, no clinicalStatus), a Condition without clinicalStatus or onset, an Observation (HbA1c code) without value or
     /// effective time, a MedicationRequest whose medication is text only. Not in <see cref="Fixtures"/> (nor the bulk Group).</summary>
     public const string SparseData = "eSparseData.Fx-Mn8bVc4Xd3";

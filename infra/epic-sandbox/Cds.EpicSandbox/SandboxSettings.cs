@@ -1,6 +1,6 @@
 namespace Cds.EpicSandbox;
 
-/// <summary>Which of a client's two Epic ids the sandbox accepts (EPIC.md 15).</summary>
+/// <summary>Which of a client's two Epic ids the sandbox accepts (docs/epic-behaviours.md item 15).</summary>
 public enum SandboxEnvironment
 {
     NonProduction,
@@ -13,7 +13,7 @@ public enum CountMode
     /// <summary>Page size = min(_count, <see cref="SandboxSettings.MaxPageSize"/>): _count is only a ceiling.</summary>
     Ceiling,
 
-    /// <summary>Epic ignores _count and uses its own page size, which can be larger than asked (EPIC.md 19).</summary>
+    /// <summary>Epic ignores _count and uses its own page size, which can be larger than asked (docs/epic-behaviours.md item 19).</summary>
     Ignore,
 }
 
@@ -57,14 +57,14 @@ public sealed record SandboxSettings
     /// <summary>Seed the Synthea patients (hundreds of resources). The fixture set is always seeded.</summary>
     public bool SeedSynthea { get; init; } = true;
 
-    /// <summary>Resource types served without <c>meta.lastUpdated</c> (EPIC.md 22: it may be missing).</summary>
+    /// <summary>Resource types served without <c>meta.lastUpdated</c> (docs/epic-behaviours.md item 22: it may be missing).</summary>
     public IReadOnlySet<string> TypesWithoutLastUpdated { get; init; } =
         new HashSet<string>(StringComparer.Ordinal) { "AllergyIntolerance", "Condition", "MedicationRequest", "Encounter", "Immunization" };
 
     /// <summary>Epic instance OID part used in OperationOutcome systems: urn:oid:1.2.840.114350.1.13.{this}.7.2.657369.</summary>
     public string InstanceOid { get; init; } = "0.1";
 
-    /// <summary>Search parameters this "site" does not support, per resource type (EPIC.md 20: support varies by site).
+    /// <summary>Search parameters this "site" does not support, per resource type (docs/epic-behaviours.md item 20: support varies by site).
     /// They disappear from the CapabilityStatement and are ignored with a 4122 warning, so a search using them returns more than asked.</summary>
     public IReadOnlyDictionary<string, string[]> UnsupportedSearchParameters { get; init; } = new Dictionary<string, string[]>();
 

@@ -41,8 +41,6 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
         ["Group"] = ["_id"],
     };
 
-    public bool IsSupportedType(string type) => Supported.ContainsKey(type);
-
     /// <summary>The parameters this sandbox ("site") supports for a type: <see cref="Supported"/> minus the configured unsupported ones.</summary>
     public IReadOnlyList<string> SupportedFor(string type) =>
         (Supported.TryGetValue(type, out var all) ? all : [])

@@ -5,7 +5,7 @@ using Cds.Contracts;
 namespace Cds.Enrichment.Rules;
 
 /// <summary>
-/// What Epic requires of a card (EPIC.md 9–14), as a checker any producer or test can run:
+/// What Epic requires of a card (docs/epic-behaviours.md items 9–14), as a checker any producer or test can run:
 /// <c>Assert.Empty(EpicCardRules.Violations(card))</c>.
 /// </summary>
 public static partial class EpicCardRules

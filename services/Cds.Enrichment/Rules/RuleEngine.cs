@@ -59,7 +59,7 @@ public static class RuleEngine
     }
 }
 
-/// <summary>Builds one Epic-compatible card (EPIC.md 9–14) and its finding for a rule.</summary>
+/// <summary>Builds one Epic-compatible card (docs/epic-behaviours.md items 9–14) and its finding for a rule.</summary>
 internal sealed class CardBuilder(RuleDefinition rule, RuleInput input)
 {
     public RuleDefinition Rule { get; } = rule;

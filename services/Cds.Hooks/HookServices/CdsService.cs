@@ -1,10 +1,8 @@
-using Cds.Contracts;
-
 namespace Cds.Hooks.HookServices;
 
 /// <summary>
 /// A CDS service as discovery lists it. Prefetch templates use CDS Hooks 2.0 tokens only. Epic never reads discovery
-/// (its analysts configure prefetch by hand, EPIC.md 7), so every key is optional at run time.
+/// (its analysts configure prefetch by hand, docs/epic-behaviours.md item 7), so every key is optional at run time.
 /// </summary>
 public sealed record CdsService(
     string Id,
@@ -12,11 +10,7 @@ public sealed record CdsService(
     string Title,
     string Description,
     IReadOnlyDictionary<string, string> Prefetch,
-    string UsageRequirements)
-{
-    /// <summary>Prefetch keys whose data the rules of this service cannot do without.</summary>
-    public IReadOnlyCollection<string> RequiredPrefetch { get; init; } = [];
-}
+    string UsageRequirements);
 
 /// <summary>The services this host offers, by id. One file per service declares it next to its prefetch.</summary>
 public sealed class CdsServiceCatalog(IEnumerable<CdsService> services)
@@ -34,7 +28,7 @@ internal static class PrefetchTemplates
     public const string ActiveMedications = "MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication";
     public const string Allergies = "AllergyIntolerance?patient={{context.patientId}}";
     public const string Conditions = "Condition?patient={{context.patientId}}&category=problem-list-item";
-    /// <summary>Epic refuses Observation searches without patient + category or code (EPIC.md 20).</summary>
+    /// <summary>Epic refuses Observation searches without patient + category or code (docs/epic-behaviours.md item 20).</summary>
     public const string Labs = "Observation?patient={{context.patientId}}&category=laboratory";
 
     public static IReadOnlyDictionary<string, string> ClinicalContext(bool includePatient) =>
@@ -63,12 +57,4 @@ public static class HookServiceIds
         OrderSelectService.Definition,
         OrderSignService.Definition,
     ];
-
-    internal static string HookOf(string serviceId) => serviceId switch
-    {
-        PatientView => HookNames.PatientView,
-        OrderSelect => HookNames.OrderSelect,
-        OrderSign => HookNames.OrderSign,
-        _ => "",
-    };
 }

@@ -7,12 +7,12 @@ namespace Cds.Hooks.Requests;
 /// <summary>
 /// The CDS Hooks response envelope: <c>{ "cards": [...], "systemActions": [...] }</c>, written with
 /// <see cref="CdsJson.Options"/> (camelCase, no nulls). <c>cards</c> is always present (empty = no guidance);
-/// <c>systemActions</c> only when there are some. Empty optional lists inside cards are dropped (EPIC.md 14).
+/// <c>systemActions</c> only when there are some. Empty optional lists inside cards are dropped (docs/epic-behaviours.md item 14).
 /// </summary>
 public sealed record CdsHookResponse
 {
     public IReadOnlyList<Card> Cards { get; init; } = [];
-    /// <summary>Epic applies only updates of a ServiceRequest that is in draftOrders (EPIC.md 13); the rules decide.</summary>
+    /// <summary>Epic applies only updates of a ServiceRequest that is in draftOrders (docs/epic-behaviours.md item 13); the rules decide.</summary>
     public IReadOnlyList<CardAction>? SystemActions { get; init; }
 
     public static CdsHookResponse Empty { get; } = new();

@@ -7,7 +7,7 @@ namespace Cds.Hooks.Requests;
 public sealed record OtherDraftOrder(string ResourceType, string? Id, Resource Resource);
 
 /// <summary>
-/// <c>context.draftOrders</c>, taken apart (EPIC.md 3): MedicationRequests become <see cref="DraftMedication"/>s with the
+/// <c>context.draftOrders</c>, taken apart (docs/epic-behaviours.md item 3): MedicationRequests become <see cref="DraftMedication"/>s with the
 /// medication resolved — <c>medicationCodeableConcept</c>, or <c>medicationReference</c> resolved against <c>Medication</c>
 /// entries of the same Bundle (by <c>fullUrl</c>, <c>Medication/{id}</c>, an absolute URL ending in it) or a <c>#contained</c>
 /// Medication. Medication entries are not orders. Other request types are kept in <see cref="OtherOrders"/>.

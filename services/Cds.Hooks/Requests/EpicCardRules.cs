@@ -4,7 +4,7 @@ using Cds.Contracts;
 namespace Cds.Hooks.Requests;
 
 /// <summary>
-/// What Epic needs of a response (EPIC.md 9–14), as a check for tests and logs — the rules engine builds the cards;
+/// What Epic needs of a response (docs/epic-behaviours.md items 9–14), as a check for tests and logs — the rules engine builds the cards;
 /// this does not change them. Each violation is a short message naming the card by index and uuid.
 /// </summary>
 public static partial class EpicCardRules

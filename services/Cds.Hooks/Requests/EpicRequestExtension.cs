@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Cds.Hooks.Requests;
 
 /// <summary>
-/// The request's top-level <c>extension</c> object as Epic fills it (EPIC.md 1): the BPA trigger action (what the
+/// The request's top-level <c>extension</c> object as Epic fills it (docs/epic-behaviours.md item 1): the BPA trigger action (what the
 /// clinician did, since Epic reuses patient-view for native triggers), the criteria (BPA record) id and the Epic version.
 /// Every other key is kept as sent (raw JSON text), Epic's or anyone's. Recorded with the hook event.
 /// </summary>

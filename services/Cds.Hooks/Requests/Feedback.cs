@@ -2,17 +2,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cds.EventStore;
 using FluentValidation;
 using Microsoft.AspNetCore.Http;
 
 namespace Cds.Hooks.Requests;
-
-/// <summary>Feedback outcomes (CDS Hooks 2.0 §Feedback).</summary>
-public static class FeedbackOutcomes
-{
-    public const string Accepted = "accepted";
-    public const string Overridden = "overridden";
-}
 
 /// <summary>
 /// Why a card was overridden: the spec's <c>overrideReason { reason: Coding, userComment }</c> or Epic's

@@ -159,7 +159,7 @@ public static partial class FhirResourceReader
             if (EnumCodes(property) is { } codes)
             {
                 // A code outside an R4 required value set cannot be held by Firely's typed model (reading the property
-                // would throw): drop it, as for any element that may be missing (EPIC.md 21), and say so.
+                // would throw): drop it, as for any element that may be missing (docs/epic-behaviours.md item 21), and say so.
                 if (value is JsonArray codeArray)
                 {
                     for (var i = codeArray.Count - 1; i >= 0; i--)

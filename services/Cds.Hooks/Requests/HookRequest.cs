@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Cds.Hooks.Requests;
 
 /// <summary>
-/// <c>fhirAuthorization</c> of a hook request. The access token lives ~300 s (EPIC.md 6): use it inside the hook call only;
+/// <c>fhirAuthorization</c> of a hook request. The access token lives ~300 s (docs/epic-behaviours.md item 6): use it inside the hook call only;
 /// it is never written by <see cref="ToString"/> nor serialized (<see cref="JsonIgnoreAttribute"/>). Epic's
 /// <see cref="Scope"/> uses Epic's API names, not SMART scopes, and there is no <c>patient</c> member.
 /// </summary>

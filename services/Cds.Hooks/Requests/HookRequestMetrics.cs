@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Cds.Hooks.Requests;
 
 /// <summary>
-/// Counters for request reading (meter <c>Cds.Hooks.Requests</c>): stripped requests (EPIC.md 4: the endpoint URL on
+/// Counters for request reading (meter <c>Cds.Hooks.Requests</c>): stripped requests (docs/epic-behaviours.md item 4: the endpoint URL on
 /// Epic's side does not match), refused requests by hook and problem code, and reader faults (the reader itself failed:
 /// a 400 that no problem of the request explains), which are also logged. Register as a singleton; add the meter to
 /// OpenTelemetry with <c>AddMeter(HookRequestMetrics.MeterName)</c>.

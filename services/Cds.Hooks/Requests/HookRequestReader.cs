@@ -42,7 +42,7 @@ public sealed record HookReadResult
 
     public bool Succeeded => Request is not null;
 
-    /// <summary>Whether any problem is the draftOrders configuration fault (EPIC.md 2).</summary>
+    /// <summary>Whether any problem is the draftOrders configuration fault (docs/epic-behaviours.md item 2).</summary>
     public bool IsDraftOrdersConfigurationFault => Problems.Any(p => p.Code == ProblemCode.DraftOrdersScopeMissing);
 
     /// <summary>The OperationOutcome response for a failure.</summary>

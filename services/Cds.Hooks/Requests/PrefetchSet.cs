@@ -17,7 +17,7 @@ public enum PrefetchState
     Provided,
 }
 
-/// <summary>One prefetch key, classified (EPIC.md 7, CDS Hooks 2.0 §Prefetch).</summary>
+/// <summary>One prefetch key, classified (docs/epic-behaviours.md item 7, CDS Hooks 2.0 §Prefetch).</summary>
 public sealed record PrefetchItem
 {
     public required string Key { get; init; }
@@ -28,7 +28,7 @@ public sealed record PrefetchItem
     public IReadOnlyList<OperationOutcome> Outcomes { get; init; } = [];
     /// <summary>The key held a Bundle (a search result) rather than a single resource.</summary>
     public bool WasBundle { get; init; }
-    /// <summary>The Bundle's <c>link[next]</c> as given (more pages exist); follow it exactly as returned (EPIC.md 19).</summary>
+    /// <summary>The Bundle's <c>link[next]</c> as given (more pages exist); follow it exactly as returned (docs/epic-behaviours.md item 19).</summary>
     public string? NextPageUrl { get; init; }
     /// <summary>An outcome with severity error/fatal came: "no data" because the client failed, not because none exists.</summary>
     public bool HasErrorOutcome => Outcomes.Any(o => o.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal));

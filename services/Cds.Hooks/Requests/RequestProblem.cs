@@ -17,7 +17,7 @@ public enum ProblemCode
     NotFound,
     /// <summary>
     /// An order hook without <c>context.draftOrders</c>. Epic only sends draftOrders when the CDS client record has the
-    /// unsigned-order scopes (EPIC.md 2): a configuration fault on the Epic side, reported as 400 with that explanation.
+    /// unsigned-order scopes (docs/epic-behaviours.md item 2): a configuration fault on the Epic side, reported as 400 with that explanation.
     /// issue.code <c>required</c>.
     /// </summary>
     DraftOrdersScopeMissing,

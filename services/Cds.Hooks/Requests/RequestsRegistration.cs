@@ -1,4 +1,3 @@
-using FluentValidation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,9 +7,9 @@ namespace Cds.Hooks.Requests;
 public static class RequestsRegistration
 {
     /// <summary>
-    /// Registers <see cref="HookRequestReaderOptions"/> (bound from <c>CdsHooks:Requests</c>), <see cref="HookRequestMetrics"/>,
-    /// the FluentValidation validators (envelope validators per served hook are reached through <see cref="HookValidators"/>)
-    /// and <see cref="HookReaderWarmUp"/> (loads the FHIR model before the first hook call).
+    /// Registers <see cref="HookRequestReaderOptions"/> (bound from <c>CdsHooks:Requests</c>), <see cref="HookRequestMetrics"/>
+    /// and <see cref="HookReaderWarmUp"/> (loads the FHIR model before the first hook call). The validators are not services:
+    /// the readers hold them (<see cref="HookValidators"/>, <see cref="FeedbackReader"/>).
     /// </summary>
     public static IServiceCollection AddHookRequestReading(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,10 +19,6 @@ public static class RequestsRegistration
             .Validate(o => o.MaxDepth is > 0 and <= 256 && o.MaxArrayItems > 0 && o.MaxBodyBytes > 0, "CdsHooks:Requests limits must be positive (MaxDepth ≤ 256).");
         services.AddMetrics();
         services.AddSingleton<HookRequestMetrics>();
-        services.AddSingleton<IValidator<RawFeedbackItem>, FeedbackItemValidator>();
-        services.AddSingleton<PatientViewContextValidator>();
-        services.AddSingleton<OrderSelectContextValidator>();
-        services.AddSingleton<OrderSignContextValidator>();
         services.AddHostedService<HookReaderWarmUp>();
         return services;
     }

@@ -9,10 +9,10 @@ public sealed record StrippedRequestCheck(bool IsStripped, string? Reason)
 }
 
 /// <summary>
-/// Recognises Epic's sign of an endpoint URL mismatch (EPIC.md 4): when the URL called does not exactly match the one
+/// Recognises Epic's sign of an endpoint URL mismatch (docs/epic-behaviours.md item 4): when the URL called does not exactly match the one
 /// registered on the CDS client, Epic still calls but strips the request. Rule: the body is empty or an object that has
 /// none of <c>fhirServer</c>, <c>prefetch</c> (non-empty) and a <c>context</c> carrying <c>patientId</c>; a normal Epic call always
-/// carries <c>fhirServer</c> and <c>context.patientId</c> (EPIC.md 2). Not a judgement on validity: a stripped request is also
+/// carries <c>fhirServer</c> and <c>context.patientId</c> (docs/epic-behaviours.md item 2). Not a judgement on validity: a stripped request is also
 /// refused by validation; this only says why, for logs and the stripped-request counter.
 /// </summary>
 public static class StrippedRequestDetector

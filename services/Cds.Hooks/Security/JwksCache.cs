@@ -19,7 +19,6 @@ internal sealed partial class JwksCache
         public readonly SemaphoreSlim Gate = new(1, 1);
         public volatile JsonWebKeySet? Keys;
         public volatile bool LastAttemptFailed;
-        public long Attempts;
         private long _fetchedAtTicks;
         private long _lastAttemptTicks = DateTimeOffset.MinValue.UtcTicks;
 
@@ -50,9 +49,6 @@ internal sealed partial class JwksCache
         _logger = logger;
         _options = options.Get(EpicJwtDefaults.AuthenticationScheme);
     }
-
-    /// <summary>Number of download attempts made for a jku (diagnostics and tests).</summary>
-    public long AttemptsFor(string jku) => _entries.TryGetValue(jku, out var e) ? Interlocked.Read(ref e.Attempts) : 0;
 
     public async Task<JwksLookup> GetKeysAsync(string jku, string? kid, TimeSpan refreshInterval)
     {
@@ -99,7 +95,6 @@ internal sealed partial class JwksCache
             }
 
             entry.LastAttempt = _time.GetUtcNow();
-            Interlocked.Increment(ref entry.Attempts);
             var fetched = await DownloadAsync(jku).ConfigureAwait(false);
             entry.LastAttemptFailed = fetched is null;
             if (fetched is not null)

@@ -125,18 +125,6 @@ public sealed class BackendTokenProvider
         }
     }
 
-    /// <summary>Drops every cached token of the tenant (e.g. after its registration changed).</summary>
-    public void Invalidate(string tenant)
-    {
-        foreach (var key in _slots.Keys.Where(k => k.StartsWith(tenant.ToLowerInvariant() + "\n", StringComparison.Ordinal)))
-        {
-            if (_slots.TryGetValue(key, out var slot))
-            {
-                slot.Current = null;
-            }
-        }
-    }
-
     private bool IsUsable(BackendAccessToken? token, string? rejected) =>
         token is not null && _clock.GetUtcNow() < token.RefreshAt && !string.Equals(token.Value, rejected, StringComparison.Ordinal);
 

@@ -135,6 +135,6 @@ public sealed class FhirResilienceOptions
 
 public sealed class WriteBackOptions
 {
-    /// <summary>Master switch for FHIR writes to this tenant; off by default (EPIC.md 23).</summary>
+    /// <summary>Master switch for FHIR writes to this tenant; off by default (docs/epic-behaviours.md item 23).</summary>
     public bool Enabled { get; set; }
 }

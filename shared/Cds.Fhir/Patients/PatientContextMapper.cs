@@ -7,7 +7,7 @@ namespace Cds.Fhir.Patients;
 
 /// <summary>
 /// FHIR R4 resources → the rules' records (<see cref="PatientContext"/> parts). Pure; every element may be missing
-/// (EPIC.md 21). Used for what a hook's prefetch carried and for what the backend client read.
+/// (docs/epic-behaviours.md item 21). Used for what a hook's prefetch carried and for what the backend client read.
 /// </summary>
 public static class PatientContextMapper
 {

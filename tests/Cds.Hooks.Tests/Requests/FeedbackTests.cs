@@ -1,4 +1,5 @@
 using System.Text;
+using Cds.EventStore;
 using Cds.Hooks.Requests;
 
 namespace Cds.Hooks.Tests.Requests;

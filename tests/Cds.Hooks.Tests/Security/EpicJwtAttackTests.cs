@@ -277,11 +277,10 @@ public sealed class EpicJwtAttackTests(EpicOrgFixture org) : IClassFixture<EpicO
         // jwk / x5u / x5c headers carrying the attacker's own key must not be trusted: only the tenant's JWKS counts.
         using var attacker = TestKey.Create("RS384", org.Rs384.Kid);
         var token = org.Token();
-        var header = JsonNode.Parse(token.HeaderJson())!.AsObject();
+        var header = token.Header();
         header["jwk"] = attacker.PublicJwk();
         header["x5u"] = org.Attacker.Url("/cert.pem");
-        var input = HookToken.B64(header.ToJsonString()) + "." + HookToken.B64(token.PayloadJson());
-        var signed = input + "." + Base64UrlEncoder.Encode(attacker.Sign(Encoding.ASCII.GetBytes(input)));
+        var signed = Cds.EpicSandbox.JwtComposer.Compose(header, token.Payload(), attacker.Alg, attacker.Key);
         await AssertRefusedAsync(await org.Host.CallAsync(signed), signed, "bad-signature");
         Assert.Empty(org.Attacker.Requests);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Cds.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cds.Hooks.Tests.Security;
@@ -98,10 +99,8 @@ public sealed class JwksRefreshTests : IAsyncLifetime
             .Tenant("prefetching", [_issuer + "/prefetch"], [jku]).Build());
 
         // The download is in the background: wait for it to be done (requested and logged).
-        for (var i = 0; i < 50 && (_org.RequestsTo(path) == 0 || !host.Logs.Entries.Any(e => e.EventId == 4101)); i++)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(() => _org.RequestsTo(path) > 0 && host.Logs.Entries.Any(e => e.EventId == 4101),
+            () => $"{_org.RequestsTo(path)} download(s), no log 4101 yet");
         Assert.Equal(1, _org.RequestsTo(path));
         Assert.Contains(host.Logs.Entries, e => e.EventId == 4101);
     }

@@ -85,17 +85,6 @@ public sealed class TestKey : IDisposable
         return jwk;
     }
 
-    public byte[] Sign(byte[] data)
-    {
-        var hash = Alg.EndsWith("256", StringComparison.Ordinal) ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA384;
-        return Key switch
-        {
-            RSA rsa => rsa.SignData(data, hash, RSASignaturePadding.Pkcs1),
-            ECDsa ec => ec.SignData(data, hash), // IEEE P1363 (r||s), as JWS wants
-            _ => throw new InvalidOperationException(),
-        };
-    }
-
     public static JsonObject Jwks(params TestKey[] keys) => new() { ["keys"] = new JsonArray(keys.Select(k => (JsonNode)k.PublicJwk()).ToArray()) };
 
     public void Dispose() => Key.Dispose();
@@ -118,16 +107,16 @@ public sealed record HookToken
     public TimeSpan? NotBeforeLead { get; init; } = TimeSpan.FromSeconds(300);
     public string? Jti { get; init; } = Guid.NewGuid().ToString();
 
-    public string HeaderJson()
+    public JsonObject Header()
     {
         var h = new JsonObject { ["alg"] = Alg };
         if (Typ is not null) { h["typ"] = Typ; }
         if (Kid is not null) { h["kid"] = Kid; }
         if (Jku is not null) { h["jku"] = Jku; }
-        return h.ToJsonString();
+        return h;
     }
 
-    public string PayloadJson()
+    public JsonObject Payload()
     {
         var p = new JsonObject();
         if (Iss is not null) { p["iss"] = Iss; }
@@ -137,19 +126,21 @@ public sealed record HookToken
         if (Lifetime is { } l) { p["exp"] = (Iat + l).ToUnixTimeSeconds(); }
         if (NotBeforeLead is { } n) { p["nbf"] = (Iat - n).ToUnixTimeSeconds(); }
         if (Jti is not null) { p["jti"] = Jti; }
-        return p.ToJsonString();
+        return p;
     }
 
-    public string SigningInput() => B64(HeaderJson()) + "." + B64(PayloadJson());
+    public string PayloadJson() => Payload().ToJsonString();
 
-    /// <summary>Signed with an asymmetric key (the key's own algorithm is ignored: <see cref="Alg"/> is what the header says).</summary>
-    public string SignWith(TestKey key) => SigningInput() + "." + Base64UrlEncoder.Encode(key.Sign(Encoding.ASCII.GetBytes(SigningInput())));
+    // Signed by the sandbox's composer, the one its Epic driver signs hook calls with.
+
+    /// <summary>Signed with an asymmetric key, by the key's own algorithm: <see cref="Alg"/> is only what the header says.</summary>
+    public string SignWith(TestKey key) => Cds.EpicSandbox.JwtComposer.Compose(Header(), Payload(), key.Alg, key.Key);
 
     /// <summary>HS256 with arbitrary secret bytes (the classic "public key as HMAC secret" attack).</summary>
-    public string SignHs256(byte[] secret) => SigningInput() + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(SigningInput())));
+    public string SignHs256(byte[] secret) => Cds.EpicSandbox.JwtComposer.Compose(Header(), Payload(), "HS256", null, secret);
 
     /// <summary>alg none: no signature at all.</summary>
-    public string Unsigned() => SigningInput() + ".";
+    public string Unsigned() => Cds.EpicSandbox.JwtComposer.Compose(Header(), Payload(), "none", null);
 
     public static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
 }
