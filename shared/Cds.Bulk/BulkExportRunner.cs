@@ -129,6 +129,11 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
             logger.LogWarning("Export {ExportId} of tenant {Tenant} failed: {Reason}", run.ExportId, tenant, ex.Reason);
             run = await AppendAsync(tenant, run.ExportId, new BulkExportFailed(run.ExportId, ex.Reason, ex.StatusCode, ex.Retryable, ex.RetryAt, time.GetUtcNow()),
                 CancellationToken.None).ConfigureAwait(false);
+            await using (var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await _importer.ForgetSeenAsync(connection, null, run.ExportId, CancellationToken.None).ConfigureAwait(false);
+            }
+
             client.Metrics.Duration(tenant, "failed", started.Elapsed);
             await Report(run).ConfigureAwait(false);
             return run;
@@ -201,9 +206,16 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         // With _since the files hold only what changed: absence means nothing then, so "gone" is only judged on full exports.
-        var gone = run.Since is null
-            ? await _importer.RemoveGoneAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, run.Types, ct).ConfigureAwait(false)
-            : [];
+        IReadOnlyList<(string Type, string Key)> gone = [];
+        if (run.Since is null)
+        {
+            gone = await _importer.RemoveGoneAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, run.Types, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await _importer.ForgetSeenAsync(connection, transaction, run.ExportId, ct).ConfigureAwait(false);
+        }
+
         var deleted = await client.DeleteAsync(run.Tenant, new Uri(run.StatusUrl!), ct).ConfigureAwait(false);
         var completed = new BulkExportCompleted(run.ExportId, run.ResourcesImported, run.BytesImported, run.Imported.Values.Sum(f => f.Added),
             run.Imported.Values.Sum(f => f.Changed), gone.Count, deleted, elapsed, time.GetUtcNow());

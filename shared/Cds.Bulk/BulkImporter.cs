@@ -35,6 +35,8 @@ public sealed class BulkImporter(string schema)
 
     private string Table => $"\"{schema}\".{BulkExportStore.ResourcesTable}";
 
+    private string Seen => $"\"{schema}\".{BulkExportStore.SeenTable}";
+
     /// <summary>
     /// Imports one file of <paramref name="fileType"/>. When the Group holds no resource of that type yet (its first export),
     /// the lines are copied straight into the table: nothing to compare against, so no staging. A file that lists a
@@ -140,8 +142,9 @@ public sealed class BulkImporter(string schema)
             return new FileImportResult(resources, bytes, skipped, hash, added, 0, 0);
         }
 
-        // One read of the staging table. An unchanged row keeps its resource, changed_export and changed_at (the CASEs), so
-        // "changed_export = this export" after the upsert means new or changed; xmax = 0 tells the new (inserted) apart.
+        // One statement over the staging table: the upsert writes only new rows and rows whose hash differs (an unchanged row
+        // is left as it is, no new row version), and answers those two (xmax = 0 tells the new apart); every key is listed in
+        // bulk_seen for the gone-from-group check at the export's end.
         // A file lists each resource once, so the staging rows go in as they are (no sort); should one appear twice, the
         // statement fails on it (21000) and runs again from a savepoint keeping one row per id.
         await ExecuteAsync(connection, transaction, "SAVEPOINT bulk_upsert", ct).ConfigureAwait(false);
@@ -172,16 +175,20 @@ public sealed class BulkImporter(string schema)
                 ON CONFLICT (tenant, group_id, resource_type, id) DO UPDATE SET
                     seen_export = EXCLUDED.seen_export,
                     patient_id = EXCLUDED.patient_id,
-                    resource = CASE WHEN r.content_hash = EXCLUDED.content_hash THEN r.resource ELSE EXCLUDED.resource END,
-                    changed_export = CASE WHEN r.content_hash = EXCLUDED.content_hash THEN r.changed_export ELSE EXCLUDED.changed_export END,
-                    changed_at = CASE WHEN r.content_hash = EXCLUDED.content_hash THEN r.changed_at ELSE EXCLUDED.changed_at END,
+                    resource = EXCLUDED.resource,
+                    changed_export = EXCLUDED.changed_export,
+                    changed_at = EXCLUDED.changed_at,
                     content_hash = EXCLUDED.content_hash
-                RETURNING r.resource_type || '/' || r.id AS key, (r.xmax = 0) AS added, r.changed_export = @export AS touched
+                WHERE r.content_hash <> EXCLUDED.content_hash
+                RETURNING r.resource_type || '/' || r.id AS key, (r.xmax = 0) AS added
+            ),
+            seen AS (
+                INSERT INTO {Seen} (tenant, group_id, export_id, resource_type, id) SELECT @tenant, @group, @export, resource_type, id FROM {source} RETURNING 1
             ),
             listed AS (
-                INSERT INTO bulk_changes (key, added) SELECT key, added FROM upserted WHERE touched RETURNING added
+                INSERT INTO bulk_changes (key, added) SELECT key, added FROM upserted RETURNING added
             )
-            SELECT (SELECT count(*) FROM upserted), count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM listed
+            SELECT (SELECT count(*) FROM seen), count(*) FILTER (WHERE added), count(*) FILTER (WHERE NOT added) FROM listed
             """, connection, transaction);
         upsert.Parameters.AddWithValue("tenant", tenant);
         upsert.Parameters.AddWithValue("group", groupId);
@@ -219,26 +226,42 @@ public sealed class BulkImporter(string schema)
         }
     }
 
-    /// <summary>Resources of <paramref name="types"/> that the export <paramref name="exportId"/> no longer carried: removed, and their keys answered.</summary>
+    /// <summary>
+    /// Resources of <paramref name="types"/> that the export <paramref name="exportId"/> no longer carried: removed, and their
+    /// keys answered. Carried = written by this export (<c>seen_export</c>: new or changed) or listed unchanged in
+    /// <c>bulk_seen</c>, whose rows of the export are dropped with it.
+    /// </summary>
     public async Task<IReadOnlyList<(string Type, string Key)>> RemoveGoneAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant,
         string groupId, string exportId, IReadOnlyCollection<string> types, CancellationToken ct)
     {
         await using var gone = new NpgsqlCommand($"""
-            DELETE FROM {Table} WHERE tenant = @tenant AND group_id = @group AND resource_type = ANY(@types) AND seen_export <> @export
-            RETURNING resource_type, resource_type || '/' || id
+            DELETE FROM {Table} r WHERE r.tenant = @tenant AND r.group_id = @group AND r.resource_type = ANY(@types) AND r.seen_export <> @export
+                AND NOT EXISTS (SELECT 1 FROM {Seen} s WHERE s.export_id = @export AND s.resource_type = r.resource_type AND s.id = r.id)
+            RETURNING r.resource_type, r.resource_type || '/' || r.id
             """, connection, transaction);
         gone.Parameters.AddWithValue("tenant", tenant);
         gone.Parameters.AddWithValue("group", groupId);
         gone.Parameters.AddWithValue("export", exportId);
         gone.Parameters.AddWithValue("types", types.ToArray());
         var keys = new List<(string, string)>();
-        await using var reader = await gone.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        await using (var reader = await gone.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            keys.Add((reader.GetString(0), reader.GetString(1)));
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                keys.Add((reader.GetString(0), reader.GetString(1)));
+            }
         }
 
+        await ForgetSeenAsync(connection, transaction, exportId, ct).ConfigureAwait(false);
         return keys;
+    }
+
+    /// <summary>Drops the export's <c>bulk_seen</c> rows (at its end, completed or failed).</summary>
+    public async Task ForgetSeenAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string exportId, CancellationToken ct)
+    {
+        await using var forget = new NpgsqlCommand($"DELETE FROM {Seen} WHERE export_id = @export", connection, transaction);
+        forget.Parameters.AddWithValue("export", exportId);
+        await forget.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct)

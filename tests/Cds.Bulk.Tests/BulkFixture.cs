@@ -138,7 +138,7 @@ public sealed class BulkFixture : IAsyncLifetime
         await using var connection = new NpgsqlConnection(Infra.Postgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"TRUNCATE \"{Infra.Schema}\".{BulkExportStore.ResourcesTable}; DELETE FROM \"{Infra.Schema}\".mt_events; DELETE FROM \"{Infra.Schema}\".mt_streams;", connection);
+            $"TRUNCATE \"{Infra.Schema}\".{BulkExportStore.ResourcesTable}, \"{Infra.Schema}\".{BulkExportStore.SeenTable}; DELETE FROM \"{Infra.Schema}\".mt_events; DELETE FROM \"{Infra.Schema}\".mt_streams;", connection);
         await command.ExecuteNonQueryAsync();
     }
 

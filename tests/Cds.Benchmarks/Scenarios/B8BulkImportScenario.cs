@@ -109,7 +109,7 @@ public sealed class B8BulkImportScenario : IScenario
             var (again, raw2) = await Interleave.RunAsync(context.Repetitions, Again, Raw);
             result.Comparisons.Add(Comparison.From(Id, $"import the same {lines} lines again (later export, all unchanged)", "resources/s",
                 "BulkImporter (scan, hash, COPY into staging, upsert + classify)", "raw binary COPY (jsonb)", again, raw2, Better.Higher, 0.5,
-                "each resource is written twice (temporary staging table, then the upsert, which rewrites every row to mark it seen by this export: a new row version and primary-key entry under MVCC) and ON CONFLICT's speculative insertion checks the key per row; the raw COPY writes once, unindexed"));
+                "each resource is copied into a temporary staging table, then read once by one statement that probes the primary key per row (ON CONFLICT; unchanged rows are not rewritten) and lists every key in bulk_seen for the gone-from-group check; the raw COPY writes once, unindexed"));
             result.Notes.Add($"{lines} lines of ~{new FileInfo(file).Length / lines} bytes; one transaction per run; both sides read the file with the same line reader.");
         }
         finally
