@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace Cds.Bulk.Tests;
 
@@ -19,7 +20,7 @@ namespace Cds.Bulk.Tests;
 /// <c>CDS_BULK_MEMORY_FULL=1</c>: 10 000 patients padded to ~1 GB for the second size.
 /// </summary>
 [Collection("bulk")]
-public sealed class BulkImportMemoryTests(BulkFixture f)
+public sealed class BulkImportMemoryTests(BulkFixture f, ITestOutputHelper output)
 {
     private const long MiB = 1024 * 1024;
 
@@ -39,6 +40,8 @@ public sealed class BulkImportMemoryTests(BulkFixture f)
             var large = await ImportCohortAsync(host, files, "large", patients: 10_000, observationsPerPatient: full ? 80 : 8, padding: full ? 1_000 : 400);
 
             var dataGrowth = large.Bytes - small.Bytes;
+            output.WriteLine($"small: {small.Resources} resources, {small.Bytes / MiB} MiB, peak managed {small.PeakManaged / MiB} MiB, peak RSS {small.PeakRss / MiB} MiB");
+            output.WriteLine($"large: {large.Resources} resources, {large.Bytes / MiB} MiB, peak managed {large.PeakManaged / MiB} MiB, peak RSS {large.PeakRss / MiB} MiB");
             Assert.True(dataGrowth > (full ? 900 : 40) * MiB, $"the large cohort is only {dataGrowth / MiB} MiB larger");
             Assert.Equal(10_000 * (full ? 84 : 12), large.Resources);
             Assert.Equal(large.Resources, large.AddedKeys);
