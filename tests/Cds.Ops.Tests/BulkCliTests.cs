@@ -153,8 +153,11 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         settings["Ops:RefreshSeconds"] = "1";
         settings["Ops:DashboardUser"] = "ops";
         settings["Ops:DashboardPassword"] = "population-panel";
+        // A schedule (far off: this test runs its exports itself) makes the ops host run the scheduled export and population run.
+        settings[$"Tenants:{tenant}:Bulk:Schedule"] = "0 3 1 1 *";
         await using var app = Cds.Ops.OpsHost.BuildDashboard(["--urls", "http://127.0.0.1:0"], settings);
         await app.StartAsync();
+        Assert.Equal([tenant], app.Services.GetRequiredService<Cds.Bulk.BulkExportScheduler>().Schedules.Keys);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         using var playwright = await Playwright.CreateAsync();
