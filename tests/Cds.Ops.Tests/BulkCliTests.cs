@@ -104,6 +104,7 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         Assert.InRange(precomputed.Age, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var card = Assert.Single(precomputed.Cards(() => "new-uuid"), c => c.Source.Label == stored.Card.Source.Label && c.Summary.StartsWith(live.Card.Summary, StringComparison.Ordinal));
         Assert.Equal("new-uuid", card.Uuid);
+        Assert.All(precomputed.Answer(() => "answer-uuid"), a => Assert.Equal(a.Card.Uuid, a.Finding.CardUuid));
         Assert.EndsWith("(as of just now)", card.Summary, StringComparison.Ordinal);
         Assert.True(card.Summary.Length < 140);
         Assert.Contains($"population run of {precomputed.RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC", card.Detail, StringComparison.Ordinal);

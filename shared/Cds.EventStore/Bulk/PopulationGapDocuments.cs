@@ -38,16 +38,24 @@ public sealed class PopulationGapRun
 public sealed record PrecomputedGapAnswer(string RunId, DateTimeOffset RunAt, TimeSpan Age, IReadOnlyList<PrecomputedGap> Gaps)
 {
     /// <summary>
-    /// The gaps as cards to answer with: each card as the rule built it, a new <paramref name="uuid"/> per card, its age
-    /// in the summary ("(as of 6 h ago)", kept under 140 characters) and the run's time in the detail.
+    /// The gaps as cards to answer with, each with its finding (to record with the answer): each card as the rule built it,
+    /// a new <paramref name="uuid"/> per card (the finding's <c>CardUuid</c> follows), its age in the summary
+    /// ("(as of 6 h ago)", kept under 140 characters) and the run's time in the detail.
     /// </summary>
-    public IReadOnlyList<Card> Cards(Func<string> uuid) => [.. Gaps.Select(g => g.Card with
+    public IReadOnlyList<(Card Card, Finding Finding)> Answer(Func<string> uuid) => [.. Gaps.Select(g =>
     {
-        Uuid = uuid(),
-        Summary = WithAge(g.Card.Summary, $" (as of {AgeText(Age)})"),
-        Detail = (g.Card.Detail is null ? "" : g.Card.Detail + "\n\n")
-                 + $"Precomputed by the population run of {RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({AgeText(Age)}), from the last bulk export of this patient's record.",
+        var card = g.Card with
+        {
+            Uuid = uuid(),
+            Summary = WithAge(g.Card.Summary, $" (as of {AgeText(Age)})"),
+            Detail = (g.Card.Detail is null ? "" : g.Card.Detail + "\n\n")
+                     + $"Precomputed by the population run of {RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({AgeText(Age)}), from the last bulk export of this patient's record.",
+        };
+        return (card, g.Finding with { CardUuid = card.Uuid });
     })];
+
+    /// <summary>The cards of <see cref="Answer"/>.</summary>
+    public IReadOnlyList<Card> Cards(Func<string> uuid) => [.. Answer(uuid).Select(a => a.Card)];
 
     /// <summary>"just now", "12 min ago", "6 h ago", "3 days ago".</summary>
     public static string AgeText(TimeSpan age) => age < TimeSpan.FromMinutes(1) ? "just now"
