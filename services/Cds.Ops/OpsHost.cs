@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cds.Ops.Cli;
 using Cds.Ops.Dashboard;
+using Cds.Ops.Population;
 using Cds.Ops.Rabbit;
 using Cds.Ops.Timeline;
 using Cds.ServiceDefaults;
@@ -57,6 +58,7 @@ public static class OpsHost
         services.AddSingleton(_ => ManagementClient.FromConfiguration(configuration));
         services.AddSingleton<TenantHealthCache>();
         services.AddSingleton<DashboardState>();
+        services.AddPopulationSchedule(configuration);
         return services;
     }
 

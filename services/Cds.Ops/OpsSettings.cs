@@ -15,6 +15,8 @@ public sealed class OpsSettings
     public string? ApiKey { get; set; }
     /// <summary>Hook rate and latency are computed over this many minutes.</summary>
     public int WindowMinutes { get; set; } = 15;
+    /// <summary>The rule outcome panel covers this many days (today included), every tenant.</summary>
+    public int RuleDays { get; set; } = 7;
     /// <summary>How often the page polls <c>/api/state</c>.</summary>
     public int RefreshSeconds { get; set; } = 3;
     /// <summary>Live tenant checks (smart-configuration, token, JWKS) are cached this long.</summary>

@@ -24,22 +24,39 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
     private readonly BulkImporter _importer = new(schema);
 
     /// <summary>Runs the export to its end and answers the finished run (completed, or failed for good).</summary>
-    public async Task<BulkExportRun> RunAsync(string tenant, string? groupId, Func<BulkRunProgress, ValueTask>? onProgress, CancellationToken ct)
+    public async Task<BulkExportRun> RunAsync(string tenant, string? groupId, Func<BulkRunProgress, ValueTask>? onProgress, CancellationToken ct) =>
+        (await RunCoreAsync(tenant, groupId, null, onProgress, ct).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// The run of one scheduled occurrence, single-flight across instances: null when another worker holds the Group's
+    /// lock, or when an export of the Group was already requested at or after <paramref name="occurrence"/> (another
+    /// instance ran this occurrence and finished). An export left open by a dead worker is resumed, not started again.
+    /// </summary>
+    public Task<BulkExportRun?> RunScheduledAsync(string tenant, DateTimeOffset occurrence, CancellationToken ct) =>
+        RunCoreAsync(tenant, null, occurrence, null, ct);
+
+    private async Task<BulkExportRun?> RunCoreAsync(string tenant, string? groupId, DateTimeOffset? occurrence, Func<BulkRunProgress, ValueTask>? onProgress,
+        CancellationToken ct)
     {
         var options = client.Options(tenant);
         var group = groupId ?? options.GroupId ?? throw new BulkExportException(tenant, "no Group named and Bulk:GroupId is not set");
         // The lock lives as long as this connection: not pooled, so a worker that dies (or is stopped) releases it.
         await using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await lockConnection.OpenAsync(ct).ConfigureAwait(false);
-        if (!await TryLockAsync(lockConnection, tenant, group, ct).ConfigureAwait(false))
+        if (!await TryLockAsync(lockConnection, schema, tenant, group, ct).ConfigureAwait(false))
         {
-            throw new BulkExportException(tenant, "another worker is exporting this Group now", retryable: true);
+            return occurrence is not null ? null : throw new BulkExportException(tenant, "another worker is exporting this Group now", retryable: true);
         }
 
         var started = Stopwatch.StartNew();
         var cooldowns = 0;
         var run = await FindOpenAsync(tenant, group, ct).ConfigureAwait(false);
         var resumed = run is not null;
+        if (run is null && occurrence is not null && await LatestRequestedAsync(tenant, group, ct).ConfigureAwait(false) is { } latest && latest.RequestedAt >= occurrence)
+        {
+            return null;
+        }
+
         if (run is null)
         {
             var since = await SinceAsync(tenant, group, ct).ConfigureAwait(false);
@@ -112,6 +129,11 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
             logger.LogWarning("Export {ExportId} of tenant {Tenant} failed: {Reason}", run.ExportId, tenant, ex.Reason);
             run = await AppendAsync(tenant, run.ExportId, new BulkExportFailed(run.ExportId, ex.Reason, ex.StatusCode, ex.Retryable, ex.RetryAt, time.GetUtcNow()),
                 CancellationToken.None).ConfigureAwait(false);
+            await using (var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await _importer.ForgetSeenAsync(connection, null, run.ExportId, CancellationToken.None).ConfigureAwait(false);
+            }
+
             client.Metrics.Duration(tenant, "failed", started.Elapsed);
             await Report(run).ConfigureAwait(false);
             return run;
@@ -135,28 +157,39 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
 
     private async Task<BulkExportRun> ImportFileAsync(BulkExportRun run, BulkFileListed file, Func<BulkExportRun, string?, ValueTask> report, CancellationToken ct)
     {
+        try
+        {
+            return await ImportFileAsync(run, file, report, allowDirect: true, ct).ConfigureAwait(false);
+        }
+        catch (DuplicateResourceException)
+        {
+            logger.LogWarning("A {Type} file of tenant {Tenant} lists a resource twice: imported again through staging", file.Type, run.Tenant);
+            return await ImportFileAsync(run, file, report, allowDirect: false, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BulkExportRun> ImportFileAsync(BulkExportRun run, BulkFileListed file, Func<BulkExportRun, string?, ValueTask> report, bool allowDirect,
+        CancellationToken ct)
+    {
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         var lines = client.ReadFileAsync(run.Tenant, new BulkOutputFile(file.Type, new Uri(file.Url), file.Count), run.RequiresAccessToken,
             NdjsonPosition.Start, null, ct);
         var done = run.ResourcesImported;
-        var result = await _importer.ImportAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, lines,
-            (n, _) => report(run, $"importing {file.Type}: {done + n} resources"), ct).ConfigureAwait(false);
+        var result = await _importer.ImportAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, file.Type, lines,
+            (n, _) => report(run, $"importing {file.Type}: {done + n} resources"), allowDirect, ct).ConfigureAwait(false);
 
-        // The rows and the event commit together: a file is imported exactly once, whenever the worker dies.
-        var imported = new BulkExportFileImported(run.ExportId, file.Url, file.Type, result.Resources, result.Bytes, result.Added.Count, result.Changed.Count,
+        // The rows and the events commit together: a file is imported exactly once, whenever the worker dies. The changed keys
+        // are appended a page per event, each page in its own session on the same transaction, so none holds them all.
+        var imported = new BulkExportFileImported(run.ExportId, file.Url, file.Type, result.Resources, result.Bytes, result.Added, result.Changed,
             result.Unchanged, result.ContentHash, time.GetUtcNow());
-        await using (var session = store.LightweightSession(Enlisted(transaction, run.Tenant)))
+        await foreach (var page in BulkImporter.ChangesAsync(connection, transaction, ct).ConfigureAwait(false))
         {
-            session.Events.Append(run.ExportId, imported);
-            if (result.Added.Count + result.Changed.Count > 0)
-            {
-                session.Events.Append(run.ExportId, new BulkResourcesChanged(run.ExportId, file.Type, result.Added, result.Changed, []));
-            }
-
-            await session.SaveChangesAsync(ct).ConfigureAwait(false);
+            await AppendInAsync(transaction, run.Tenant, run.ExportId, new BulkResourcesChanged(run.ExportId, file.Type, page.Added, page.Changed, []), ct)
+                .ConfigureAwait(false);
         }
 
+        await AppendInAsync(transaction, run.Tenant, run.ExportId, imported, ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         client.Metrics.Resources(run.Tenant, result.Resources);
         if (result.Skipped > 0)
@@ -173,9 +206,16 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         await using var connection = await OpenAsync(ct).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         // With _since the files hold only what changed: absence means nothing then, so "gone" is only judged on full exports.
-        var gone = run.Since is null
-            ? await _importer.RemoveGoneAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, run.Types, ct).ConfigureAwait(false)
-            : [];
+        IReadOnlyList<(string Type, string Key)> gone = [];
+        if (run.Since is null)
+        {
+            gone = await _importer.RemoveGoneAsync(connection, transaction, run.Tenant, run.GroupId, run.ExportId, run.Types, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await _importer.ForgetSeenAsync(connection, transaction, run.ExportId, ct).ConfigureAwait(false);
+        }
+
         var deleted = await client.DeleteAsync(run.Tenant, new Uri(run.StatusUrl!), ct).ConfigureAwait(false);
         var completed = new BulkExportCompleted(run.ExportId, run.ResourcesImported, run.BytesImported, run.Imported.Values.Sum(f => f.Added),
             run.Imported.Values.Sum(f => f.Changed), gone.Count, deleted, elapsed, time.GetUtcNow());
@@ -216,16 +256,22 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
 
     private async Task<BulkExportRun?> FindOpenAsync(string tenant, string group, CancellationToken ct)
     {
-        await using var session = store.QuerySession(tenant);
-        var latest = await session.Events.QueryRawEventDataOnly<BulkExportRequested>()
-            .Where(e => e.GroupId == group).OrderByDescending(e => e.RequestedAt).Take(1).ToListAsync(ct).ConfigureAwait(false);
-        if (latest.Count == 0)
+        if (await LatestRequestedAsync(tenant, group, ct).ConfigureAwait(false) is not { } latest)
         {
             return null;
         }
 
-        var run = await LoadAsync(session, latest[0].ExportId, ct).ConfigureAwait(false);
+        await using var session = store.QuerySession(tenant);
+        var run = await LoadAsync(session, latest.ExportId, ct).ConfigureAwait(false);
         return run.Finished ? null : run;
+    }
+
+    private async Task<BulkExportRequested?> LatestRequestedAsync(string tenant, string group, CancellationToken ct)
+    {
+        await using var session = store.QuerySession(tenant);
+        var latest = await session.Events.QueryRawEventDataOnly<BulkExportRequested>()
+            .Where(e => e.GroupId == group).OrderByDescending(e => e.RequestedAt).Take(1).ToListAsync(ct).ConfigureAwait(false);
+        return latest.Count == 0 ? null : latest[0];
     }
 
     private static async Task<BulkExportRun> LoadAsync(IQuerySession session, string exportId, CancellationToken ct)
@@ -249,6 +295,13 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         return connection;
     }
 
+    private async Task AppendInAsync(NpgsqlTransaction transaction, string tenant, string exportId, object e, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession(Enlisted(transaction, tenant));
+        session.Events.Append(exportId, e);
+        await session.SaveChangesAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>A session that writes in the caller's transaction (the caller commits).</summary>
     private static SessionOptions Enlisted(NpgsqlTransaction transaction, string tenant)
     {
@@ -257,10 +310,14 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         return options;
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, string tenant, string group, CancellationToken ct)
+    /// <summary>
+    /// Advisory locks are database-wide: the key names the schema too, so two deployments (or test runs) that share a
+    /// database but not a schema never wait on each other's exports.
+    /// </summary>
+    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, string schema, string tenant, string group, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@key, 17))", connection);
-        command.Parameters.AddWithValue("key", "cds.bulk:" + tenant.ToLowerInvariant() + ":" + group);
+        command.Parameters.AddWithValue("key", "cds.bulk:" + schema + ":" + tenant.ToLowerInvariant() + ":" + group);
         return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 }

@@ -2,8 +2,11 @@ using Cds.EventStore;
 using Cds.Fhir.Bulk;
 using Marten;
 using Microsoft.Extensions.Configuration;
+using Cds.Fhir.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cds.Bulk;
 
@@ -22,4 +25,21 @@ public static class BulkServiceCollectionExtensions
             connectionString, settings.Schema, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<BulkExportRunner>>()));
         return services;
     }
+
+    /// <summary>
+    /// The scheduled export of every tenant with <c>Tenants:{id}:Bulk:Schedule</c> (a hosted service), the schedules checked
+    /// at start-up with the tenants. Needs <see cref="AddCdsBulk"/>; the follow-ups are the registered <see cref="IBulkExportFollowUp"/>s.
+    /// </summary>
+    public static IServiceCollection AddCdsBulkSchedule(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FhirTenantsOptions>, BulkScheduleValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<BulkExportScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<BulkExportScheduler>());
+        return services;
+    }
+
+    /// <summary>Whether any tenant has <c>Tenants:{id}:Bulk:Schedule</c>.</summary>
+    public static bool AnyBulkSchedule(IConfiguration configuration) =>
+        configuration.GetSection("Tenants").GetChildren().Any(t => !string.IsNullOrWhiteSpace(t["Bulk:Schedule"]));
 }

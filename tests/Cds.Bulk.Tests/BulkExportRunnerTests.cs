@@ -159,6 +159,8 @@ public sealed class BulkExportRunnerTests(BulkFixture f)
             Assert.Equal(["Observation/eBulkExtraObservation1"], gone.Gone);
             Assert.Equal(1, ((BulkExportCompleted)(await host.EventsAsync(fourth.ExportId))[^1]).Gone);
             Assert.Equal(0, await f.ScalarAsync("SELECT count(*) FROM {table} WHERE id = 'eBulkExtraObservation1'"));
+            // The keys each export carried unchanged are dropped with it.
+            Assert.Equal(0, await f.ScalarAsync($"SELECT count(*) FROM \"{f.Infra.Schema}\".{BulkExportStore.SeenTable}"));
         }
         finally
         {

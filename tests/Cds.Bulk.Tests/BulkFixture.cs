@@ -42,7 +42,7 @@ public sealed class BulkFixture : IAsyncLifetime
     }
 
     /// <summary>A new worker host: its own service provider, Marten store, HTTP clients and token cache (what a restarted process has).</summary>
-    public WorkerHost NewHost(Dictionary<string, string?>? overrides = null)
+    public WorkerHost NewHost(Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var values = new SandboxTenant(Tenant, Sandbox.FhirBaseUrl)
             .Scopes("system/Patient.rs", "system/Observation.rs", "system/Condition.rs", "system/Group.rs")
@@ -62,12 +62,13 @@ public sealed class BulkFixture : IAsyncLifetime
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        services.AddCdsFhir(configuration);
-        services.AddSingleton<IDocumentStore>(_ => DocumentStore.For(o => EventStoreSetup.Configure(o, Infra.Postgres, new EventStoreSettings { Schema = Infra.Schema })));
-        services.AddCdsBulk(configuration);
-        return new WorkerHost(services.BuildServiceProvider());
+        var collection = new ServiceCollection();
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+        collection.AddCdsFhir(configuration);
+        collection.AddSingleton<IDocumentStore>(_ => DocumentStore.For(o => EventStoreSetup.Configure(o, Infra.Postgres, new EventStoreSettings { Schema = Infra.Schema })));
+        collection.AddCdsBulk(configuration);
+        services?.Invoke(collection);
+        return new WorkerHost(collection.BuildServiceProvider());
     }
 
     /// <summary>Rows of the imported-resources table for the tenant, by type.</summary>
@@ -127,7 +128,7 @@ public sealed class BulkFixture : IAsyncLifetime
         await using var connection = new NpgsqlConnection(Infra.Postgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"TRUNCATE \"{Infra.Schema}\".{BulkExportStore.ResourcesTable}; DELETE FROM \"{Infra.Schema}\".mt_events; DELETE FROM \"{Infra.Schema}\".mt_streams;", connection);
+            $"TRUNCATE \"{Infra.Schema}\".{BulkExportStore.ResourcesTable}, \"{Infra.Schema}\".{BulkExportStore.SeenTable}; DELETE FROM \"{Infra.Schema}\".mt_events; DELETE FROM \"{Infra.Schema}\".mt_streams;", connection);
         await command.ExecuteNonQueryAsync();
     }
 
@@ -140,6 +141,7 @@ public sealed class WorkerHost(ServiceProvider services) : IAsyncDisposable
 {
     public BulkExportRunner Runner => services.GetRequiredService<BulkExportRunner>();
     public IDocumentStore Store => services.GetRequiredService<IDocumentStore>();
+    public IServiceProvider Services => services;
 
     public async Task<IReadOnlyList<object>> EventsAsync(string exportId)
     {

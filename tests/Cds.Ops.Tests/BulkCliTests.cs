@@ -1,11 +1,15 @@
 using System.Globalization;
 using Cds.Enrichment.Rules;
 using Cds.EpicSandbox;
+using Cds.EventStore.Bulk;
 using Cds.Fhir;
 using Cds.Fhir.Patients;
 using Cds.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 
 namespace Cds.Ops.Tests;
 
@@ -89,14 +93,98 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
             .Single(o => o.Finding.RuleId == "diabetes-hba1c-gap");
         Assert.Equal(string.Join(';', live.Finding.Evidence), diabetic[5]);
 
+        // The run was stored per patient: the hook path's lookup answers the gap at once, with its age.
+        using var store = IsolatedEventStore.Open(f.Infra.Postgres, f.Infra.Schema);
+        var lookup = new PopulationGapLookup(store, TimeProvider.System);
+        var precomputed = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None);
+        Assert.NotNull(precomputed);
+        var stored = Assert.Single(precomputed.Gaps, g => g.RuleId == "diabetes-hba1c-gap");
+        Assert.Equal(diabetic[5], string.Join(';', stored.Evidence));
+        Assert.Equal(live.Card.Summary, stored.Card.Summary);
+        Assert.InRange(precomputed.Age, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        var card = Assert.Single(precomputed.Cards(() => "new-uuid"), c => c.Source.Label == stored.Card.Source.Label && c.Summary.StartsWith(live.Card.Summary, StringComparison.Ordinal));
+        Assert.Equal("new-uuid", card.Uuid);
+        Assert.All(precomputed.Answer(() => "answer-uuid"), a => Assert.Equal(a.Card.Uuid, a.Finding.CardUuid));
+        Assert.EndsWith("(as of just now)", card.Summary, StringComparison.Ordinal);
+        Assert.True(card.Summary.Length < 140);
+        Assert.Contains($"population run of {precomputed.RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC", card.Detail, StringComparison.Ordinal);
+        Assert.Null(await lookup.FindAsync("sandbox", SandboxPatients.NoData, CancellationToken.None));
+        Assert.Null(await lookup.FindAsync("other-tenant", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None));
+        var firstRun = await lookup.LatestRunAsync("sandbox", CancellationToken.None);
+        Assert.Equal(precomputed.RunId, firstRun!.Id);
+        Assert.Equal(1, firstRun.GapsByRule["diabetes-hba1c-gap"]);
+
+        // A patient the next run finds nothing for keeps no gap of an earlier run.
+        await using (var session = store.LightweightSession("sandbox"))
+        {
+            session.Store(new PatientPopulationGaps { Id = "eGoneFromTheCohort", RunId = "population:old", RunAt = DateTimeOffset.UtcNow.AddDays(-3), Gaps = [stored] });
+            await session.SaveChangesAsync();
+        }
+
+        Assert.InRange((await lookup.FindAsync("sandbox", "eGoneFromTheCohort", CancellationToken.None))!.Age, TimeSpan.FromDays(3), TimeSpan.FromDays(3).Add(TimeSpan.FromMinutes(5)));
         var table = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "diabetes-hba1c-gap");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains(SandboxPatients.Type2DiabeticHighA1c, table.Output);
         Assert.DoesNotContain("critical-lab", table.Output);
+        Assert.Null(await lookup.FindAsync("sandbox", "eGoneFromTheCohort", CancellationToken.None));
+        var again = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None);
+        Assert.NotEqual(precomputed.RunId, again!.RunId);
+        // --rule filters what is listed; the stored run still has every rule's findings.
+        Assert.Equal(precomputed.Gaps.Select(g => g.RuleId).Order(), again.Gaps.Select(g => g.RuleId).Order());
 
         var unknown = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "no-such-rule");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("diabetes-hba1c-gap", unknown.Error);
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_each_tenants_last_population_run_with_patients_per_rule_in_headless_chromium()
+    {
+        const string tenant = "bulkdash";
+        var settings = f.Settings(tenant);
+        var export = await Cli.RunAsync(settings, "bulk", "export", "--tenant", tenant);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var gaps = await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant, "--format", "csv");
+        Assert.True(gaps.ExitCode == 0, gaps.ToString());
+        var hba1c = gaps.Output.Split('\n').Count(l => l.Contains(",diabetes-hba1c-gap,", StringComparison.Ordinal));
+        Assert.True(hba1c >= 1);
+
+        settings["ConnectionStrings:RabbitMq"] = f.Infra.RabbitMq;
+        settings["ConnectionStrings:RabbitMqManagement"] = f.Infra.Endpoints.RabbitMqManagement.ToString();
+        settings["Ops:RefreshSeconds"] = "1";
+        settings["Ops:DashboardUser"] = "ops";
+        settings["Ops:DashboardPassword"] = "population-panel";
+        // A schedule (far off: this test runs its exports itself) makes the ops host run the scheduled export and population run.
+        settings[$"Tenants:{tenant}:Bulk:Schedule"] = "0 3 1 1 *";
+        await using var app = Cds.Ops.OpsHost.BuildDashboard(["--urls", "http://127.0.0.1:0"], settings);
+        await app.StartAsync();
+        Assert.Equal([tenant], app.Services.GetRequiredService<Cds.Bulk.BulkExportScheduler>().Schedules.Keys);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            HttpCredentials = new HttpCredentials { Username = "ops", Password = "population-panel" },
+            ViewportSize = new ViewportSize { Width = 1500, Height = 1000 },
+        });
+        var page = await context.NewPageAsync();
+        Assert.Equal(200, (await page.GotoAsync(address + "/"))!.Status);
+        var row = page.Locator($"#population tr[data-tenant={tenant}]");
+        await row.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var text = await row.InnerTextAsync();
+        Assert.Contains($"diabetes-hba1c-gap {hba1c}", text, StringComparison.Ordinal);
+        Assert.Matches(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\s+\d+\s+\d+", text);
+
+        // live: the next run shows up without a reload (its time to the second, the same counts)
+        var before = await row.Locator("td").Nth(1).InnerTextAsync();
+        Assert.True((await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant)).ExitCode == 0);
+        await page.WaitForFunctionAsync($"before => document.querySelector('#population tr[data-tenant={tenant}] td:nth-child(2)').textContent !== before", before,
+            new PageWaitForFunctionOptions { Timeout = 30_000 });
+        Assert.Contains($"diabetes-hba1c-gap {hba1c}", await row.InnerTextAsync(), StringComparison.Ordinal);
+
+        await HeadlessChromium.ScreenshotAsync(page, "dashboard-population.png");
+        await app.StopAsync();
     }
 
     [Fact]

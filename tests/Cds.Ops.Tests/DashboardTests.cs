@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Cds.EventStore.RuleOutcomes;
 using Cds.Ops.Dashboard;
 using Cds.Testing;
 using Marten;
@@ -37,10 +38,23 @@ public sealed class DashboardFixture : IAsyncLifetime
         await Infra.InitializeAsync();
         await Sandbox.InitializeAsync();
         Store = IsolatedEventStore.Open(Infra.Postgres, Infra.Schema);
+        await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(); // as `schema apply` does before the dashboard starts
         var now = DateTimeOffset.UtcNow;
         await Seed.AppendHookAsync(Store, "sandbox", SeededHook, now.AddMinutes(-2), 180, withWriteBack: true);
         await Seed.AppendHookAsync(Store, "sandbox", Guid.NewGuid().ToString(), now.AddMinutes(-1), 420, withFeedback: false);
         await Seed.AppendHookAsync(Store, "sandbox", Guid.NewGuid().ToString(), now.AddSeconds(-20), 95, hook: "patient-view", withFeedback: false);
+
+        await StoreOutcomeAsync(overridden: 5, reasons: new() { ["patienttolerated"] = 3, ["benefitoutweighsrisk"] = 2 });
+        await using (var session = Store.LightweightSession("other-health"))
+        {
+            // Silent mode on another tenant: the panel covers every tenant.
+            session.Store(new RuleOutcomeDay
+            {
+                Id = RuleOutcomeKey.Of("cds-order-select", "renal-dosing", "1.0.0", now), ServiceId = "cds-order-select", RuleId = "renal-dosing",
+                RuleVersion = "1.0.0", Day = RuleOutcomeKey.DayOf(now), Fired = 1, Shown = 1, Silenced = 4,
+            });
+            await session.SaveChangesAsync();
+        }
 
         await using (var connection = await Amqp.ConnectAsync(Infra.RabbitMq))
         {
@@ -53,6 +67,19 @@ public sealed class DashboardFixture : IAsyncLifetime
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+    }
+
+    /// <summary>Today's drug-allergy outcome document, as the rule outcome projection writes it.</summary>
+    public async Task StoreOutcomeAsync(long overridden, Dictionary<string, long> reasons)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var session = Store.LightweightSession("sandbox");
+        session.Store(new RuleOutcomeDay
+        {
+            Id = RuleOutcomeKey.Of("cds-order-select", "drug-allergy", "1.0.0", now), ServiceId = "cds-order-select", RuleId = "drug-allergy",
+            RuleVersion = "1.0.0", Day = RuleOutcomeKey.DayOf(now), Fired = 8, Shown = 8, Accepted = 2, Overridden = overridden, OverrideReasons = reasons,
+        });
+        await session.SaveChangesAsync();
     }
 
     public Dictionary<string, string?> Settings(bool withCredential)
@@ -157,6 +184,12 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var tenants = state.GetProperty("tenants").EnumerateArray().ToDictionary(t => t.GetProperty("tenant").GetString()!, t => t.GetProperty("healthy").GetBoolean());
         Assert.True(tenants["sandbox"]);
         Assert.False(tenants["down"]);
+
+        var rules = state.GetProperty("rules").GetProperty("rules").EnumerateArray().ToDictionary(r => r.GetProperty("ruleId").GetString()!);
+        Assert.Equal(8, rules["drug-allergy"].GetProperty("fired").GetInt64());
+        Assert.Equal(4, rules["renal-dosing"].GetProperty("silent").GetInt64());
+        Assert.Equal("patienttolerated", rules["drug-allergy"].GetProperty("overrideReasons")[0].GetProperty("code").GetString());
+        Assert.Empty(state.GetProperty("population").GetProperty("runs").EnumerateArray());
     }
 
     [Fact]
@@ -179,15 +212,8 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
     [Fact]
     public async Task Shows_the_live_state_in_headless_chromium()
     {
-        const string chromium = "/usr/bin/chromium";
-        Assert.True(File.Exists(chromium), "Chromium is missing: run `bash infra/local/chromium.sh`");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
 
         // Without the credential the browser gets the 401.
         await using (var anonymous = await browser.NewContextAsync())
@@ -228,10 +254,28 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         await Seed.AppendHookAsync(fixture.Store, "sandbox", fresh, DateTimeOffset.UtcNow, 250, withFeedback: false);
         await page.Locator("#recent-hooks").GetByText(fresh).WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
-        var file = Path.Combine(Cds.Testing.RepoSources.Root, "artifacts", "screenshots", "dashboard.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
-        Assert.True(new FileInfo(file).Length > 10_000);
+        // rule outcomes: per-rule bars and the override reasons, live from the projection's documents
+        var allergy = page.Locator("#rules [data-rule=drug-allergy]");
+        await allergy.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        Assert.Equal("8", await allergy.Locator("[data-kind=fired] .count").InnerTextAsync());
+        Assert.Equal("2", await allergy.Locator("[data-kind=accepted] .count").InnerTextAsync());
+        Assert.Equal("0", await allergy.Locator("[data-kind=silent] .count").InnerTextAsync());
+        Assert.Contains("patienttolerated ×3, benefitoutweighsrisk ×2", await allergy.Locator(".reasons").InnerTextAsync(), StringComparison.Ordinal);
+        var renal = page.Locator("#rules [data-rule=renal-dosing]");
+        Assert.Equal("4", await renal.Locator("[data-kind=silent] .count").InnerTextAsync());
+        Assert.Contains("no override reasons", await renal.Locator(".reasons").InnerTextAsync(), StringComparison.Ordinal);
+        // the fill is drawn to scale: 8 of 8 fired is the full track, 2 accepted a quarter of it
+        var fired = await allergy.Locator("[data-kind=fired] .fill").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
+        var accepted = await allergy.Locator("[data-kind=accepted] .fill").EvaluateAsync<double>("e => e.getBoundingClientRect().width");
+        Assert.InRange(accepted / fired, 0.2, 0.3);
+
+        // live: one more override arrives in the projection and the bar and the reasons follow without a reload
+        await fixture.StoreOutcomeAsync(overridden: 6, reasons: new() { ["patienttolerated"] = 3, ["benefitoutweighsrisk"] = 2, ["(none)"] = 1 });
+        await allergy.Locator("[data-kind=overridden] .count").GetByText("6", new LocatorGetByTextOptions { Exact = true })
+            .WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        Assert.Contains("(none) ×1", await allergy.Locator(".reasons").InnerTextAsync(), StringComparison.Ordinal);
+
+        await HeadlessChromium.ScreenshotAsync(page, "dashboard.png");
     }
 }
 

@@ -132,3 +132,28 @@ internal static class Amqp
         }
     }
 }
+
+/// <summary>Headless Chromium for the dashboard tests (<c>CDS_CHROMIUM</c>, from <c>infra/local/chromium.sh</c>, else /usr/bin/chromium).</summary>
+internal static class HeadlessChromium
+{
+    public static async Task<Microsoft.Playwright.IBrowser> LaunchAsync(Microsoft.Playwright.IPlaywright playwright)
+    {
+        var chromium = Environment.GetEnvironmentVariable("CDS_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+        Assert.True(File.Exists(chromium), "Chromium is missing: run `bash infra/local/chromium.sh`");
+        return await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    /// <summary>A full-page screenshot kept as a test artifact under <c>artifacts/screenshots</c>.</summary>
+    public static async Task ScreenshotAsync(Microsoft.Playwright.IPage page, string name)
+    {
+        var file = Path.Combine(Cds.Testing.RepoSources.Root, "artifacts", "screenshots", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await page.ScreenshotAsync(new Microsoft.Playwright.PageScreenshotOptions { Path = file, FullPage = true });
+        Assert.True(new FileInfo(file).Length > 10_000);
+    }
+}

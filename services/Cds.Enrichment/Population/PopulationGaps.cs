@@ -12,7 +12,11 @@ using Npgsql;
 namespace Cds.Enrichment.Population;
 
 /// <summary>One patient of the imported cohort with a finding of a patient-level rule: the rule's evidence and the date it rests on.</summary>
-public sealed record PopulationGap(string PatientId, string RuleId, string RuleVersion, string Gap, string? EvidenceDate, IReadOnlyList<string> Evidence);
+public sealed record PopulationGap(string PatientId, string RuleId, string RuleVersion, string Gap, string? EvidenceDate, IReadOnlyList<string> Evidence,
+    Card Card, Finding Finding);
+
+/// <summary>Every finding of one patient of the cohort (empty: the rules found nothing).</summary>
+public sealed record PatientFindings(string PatientId, IReadOnlyList<PopulationGap> Gaps);
 
 /// <summary>
 /// Runs the patient-view rules (<see cref="RuleEngine.Evaluate"/>, the same pure functions the hooks use) over every
@@ -30,6 +34,7 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
 
     private const string PatientViewHook = "patient-view";
 
+    /// <summary>The findings of every rule (or of <paramref name="ruleId"/>), patient by patient.</summary>
     public async IAsyncEnumerable<PopulationGap> FindAsync(string tenant, string? ruleId, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
     {
         if (ruleId is not null && !RuleIds.Contains(ruleId, StringComparer.Ordinal))
@@ -37,6 +42,18 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
             throw new ArgumentException($"no patient-level rule '{ruleId}' (known: {string.Join(", ", RuleIds)})", nameof(ruleId));
         }
 
+        await foreach (var patient in FindByPatientAsync(tenant, now, ct).ConfigureAwait(false))
+        {
+            foreach (var gap in patient.Gaps.Where(g => ruleId is null || g.RuleId == ruleId))
+            {
+                yield return gap;
+            }
+        }
+    }
+
+    /// <summary>Every patient of the imported cohort with what every patient-level rule found (one patient's resources in memory at a time).</summary>
+    public async IAsyncEnumerable<PatientFindings> FindByPatientAsync(string tenant, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
+    {
         var table = $"\"{schema}\".{BulkExportStore.ResourcesTable}";
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
@@ -66,10 +83,7 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
             var patient = more ? rows.GetString(0) : null;
             if (current is not null && patient != current)
             {
-                foreach (var gap in Evaluate(tenant, current, resources, gaps, ruleId, now))
-                {
-                    yield return gap;
-                }
+                yield return new PatientFindings(current, [.. Evaluate(tenant, current, resources, gaps, now)]);
 
                 resources.Clear();
             }
@@ -87,7 +101,7 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
         }
     }
 
-    private IEnumerable<PopulationGap> Evaluate(string tenant, string patientId, List<Resource> resources, IReadOnlyList<string> gaps, string? ruleId, DateTimeOffset now)
+    private IEnumerable<PopulationGap> Evaluate(string tenant, string patientId, List<Resource> resources, IReadOnlyList<string> gaps, DateTimeOffset now)
     {
         var medications = PatientContextMapper.Medications(resources.OfType<MedicationRequest>().Where(PatientContextMapper.IsActive),
             resources.OfType<Medication>(), out var unresolved);
@@ -106,13 +120,8 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
         foreach (var outcome in RuleEngine.Evaluate(rules, input))
         {
             var finding = outcome.Finding;
-            if (ruleId is not null && finding.RuleId != ruleId)
-            {
-                continue;
-            }
-
             yield return new PopulationGap(patientId, finding.RuleId, finding.RuleVersion, Value(finding.Evidence, "gap") ?? finding.Indicator,
-                Value(finding.Evidence, "effective"), finding.Evidence);
+                Value(finding.Evidence, "effective"), finding.Evidence, outcome.Card, finding);
         }
     }
 

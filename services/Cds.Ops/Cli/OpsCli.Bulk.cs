@@ -95,7 +95,8 @@ public sealed partial class OpsCli
         var rule = new Option<string?>("--rule") { Description = "one patient-level rule id (default: every patient-view rule)" };
         var format = new Option<string>("--format") { Description = "table or csv", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv");
-        var gaps = new Command("gaps", "patients with a finding of a patient-level rule (e.g. the HbA1c care gap), its evidence and date") { tenant, rule, format };
+        var gaps = new Command("gaps", "run the patient-level rules (e.g. the HbA1c care gap) over the imported cohort: the patients with a finding, its evidence and date. "
+                                       + "The run is stored per patient, for patient-view to answer at once, and shown on the dashboard") { tenant, rule, format };
         gaps.SetAction((p, ct) => Guard(async () =>
         {
             var (configuration, _) = Context(p, needsBus: false);
@@ -103,20 +104,39 @@ public sealed partial class OpsCli
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
             var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
             var finder = new PopulationGapFinder(connectionString, settings.Schema, RuleSetLoader.LoadDefault());
+            var only = p.GetValue(rule);
+            if (only is not null && !finder.RuleIds.Contains(only, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"no patient-level rule '{only}' (known: {string.Join(", ", finder.RuleIds)})");
+            }
+
+            await using var services = BulkServices(configuration);
+            var store = services.GetRequiredService<IDocumentStore>();
+            if (settings.AutoApplySchema)
+            {
+                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            }
+
             var csv = p.GetValue(format) == "csv";
             output.WriteLine(csv ? "patient,rule,version,gap,date,evidence" : $"{"PATIENT",-32} {"RULE",-24} {"GAP",-14} {"DATE",-12} EVIDENCE");
             var n = 0;
-            await foreach (var gap in finder.FindAsync(p.GetRequiredValue(tenant), p.GetValue(rule), DateTimeOffset.UtcNow, ct))
+            // Every rule runs (the stored run is complete); --rule only filters what is listed.
+            var run = await new PopulationGapRecorder(store, finder, TimeProvider.System).RunAsync(p.GetRequiredValue(tenant), gap =>
             {
-                n++;
-                output.WriteLine(csv
-                    ? string.Join(',', new[] { gap.PatientId, gap.RuleId, gap.RuleVersion, gap.Gap, gap.EvidenceDate ?? "", string.Join(';', gap.Evidence) }.Select(Csv))
-                    : $"{gap.PatientId,-32} {gap.RuleId,-24} {gap.Gap,-14} {gap.EvidenceDate ?? "-",-12} {string.Join(' ', gap.Evidence)}");
-            }
+                if (only is null || gap.RuleId == only)
+                {
+                    n++;
+                    output.WriteLine(csv
+                        ? string.Join(',', new[] { gap.PatientId, gap.RuleId, gap.RuleVersion, gap.Gap, gap.EvidenceDate ?? "", string.Join(';', gap.Evidence) }.Select(Csv))
+                        : $"{gap.PatientId,-32} {gap.RuleId,-24} {gap.Gap,-14} {gap.EvidenceDate ?? "-",-12} {string.Join(' ', gap.Evidence)}");
+                }
+
+                return ValueTask.CompletedTask;
+            }, ct);
 
             if (!csv)
             {
-                output.WriteLine($"{n} finding(s)");
+                output.WriteLine($"{n} finding(s); run {run.Id} over {run.Patients} patients stored ({run.PatientsWithGaps} with a gap)");
             }
 
             return Ok;

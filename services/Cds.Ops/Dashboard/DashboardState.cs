@@ -1,4 +1,6 @@
 using Cds.EventStore;
+using Cds.EventStore.RuleOutcomes;
+using Cds.Ops.Rules;
 using Cds.Ops.Rabbit;
 using Cds.Ops.Tenants;
 using Cds.Ops.Timeline;
@@ -18,6 +20,18 @@ public sealed record QueuesPanel(string VirtualHost, IReadOnlyList<QueueStatus> 
 
 public sealed record WriteBacksPanel(string Source, IReadOnlyList<RecentWriteBack> Items);
 
+/// <summary>One rule's bars over the panel's window: cards fired, accepted, overridden and silent ("would have fired"), and why overridden.</summary>
+public sealed record RuleBar(string RuleId, IReadOnlyList<string> Versions, long Fired, long Shown, long Accepted, long Overridden, long Silent,
+    IReadOnlyList<ReasonCount> OverrideReasons);
+
+public sealed record RulesPanel(int Days, IReadOnlyList<RuleBar> Rules);
+
+/// <summary>A tenant's last population run: when, how many patients, and patients with a gap per rule.</summary>
+public sealed record PopulationRunRow(string Tenant, string RunId, DateTimeOffset At, string? ExportId, long Patients, long PatientsWithGaps,
+    IReadOnlyDictionary<string, long> GapsByRule);
+
+public sealed record PopulationPanel(IReadOnlyList<PopulationRunRow> Runs);
+
 public sealed record TenantHealth(string Tenant, bool Healthy, DateTimeOffset? CheckedAt, IReadOnlyList<TenantCheckLine> Lines);
 
 /// <summary>What <c>/api/state</c> answers: one snapshot of the platform, each panel with its own error.</summary>
@@ -29,6 +43,8 @@ public sealed record DashboardSnapshot(
     QueuesPanel? Queues,
     WriteBacksPanel? WriteBacks,
     IReadOnlyList<TenantHealth> Tenants,
+    RulesPanel? Rules,
+    PopulationPanel? Population,
     IReadOnlyDictionary<string, string> Problems);
 
 /// <summary>Builds the dashboard's snapshot from the event store, the management API and the tenant checks.</summary>
@@ -62,7 +78,22 @@ public sealed partial class DashboardState(
             return new QueuesPanel(vhost, queues, queues.Where(q => q.IsErrorQueue).Sum(q => q.Messages));
         });
         var tenantsTask = Panel("tenants", problems, () => tenants.GetAsync(ct));
-        await Task.WhenAll(hooksTask, queuesTask, tenantsTask);
+        var rulesTask = Panel("rules", problems, async () =>
+        {
+            // The rule outcome projection (async daemon of the write-back host): every tenant, the last RuleDays days.
+            var days = Math.Max(1, settings.RuleDays);
+            var outcomes = await store.RuleOutcomesAsync(null, RuleOutcomeKey.DayOf(now).AddDays(1 - days), ct);
+            var rows = RuleReport.Build(outcomes, new Dictionary<string, long>());
+            return new RulesPanel(days, [.. rows.Select(r => new RuleBar(r.RuleId, r.Versions, r.Fired, r.Shown, r.Accepted, r.Overridden, r.WouldHaveFired,
+                r.TopOverrideReasons))]);
+        });
+        var populationTask = Panel("population", problems, async () =>
+        {
+            var runs = await store.LatestPopulationRunsAsync(new TenantChecker(configuration).TenantIds, ct);
+            return new PopulationPanel([.. runs.Select(r => new PopulationRunRow(r.Tenant, r.Run.Id, r.Run.At, r.Run.ExportId, r.Run.Patients,
+                r.Run.PatientsWithGaps, r.Run.GapsByRule))]);
+        });
+        await Task.WhenAll(hooksTask, queuesTask, tenantsTask, rulesTask, populationTask);
 
         var timelines = hooksTask.Result;
         HooksPanel? hooks = null;
@@ -75,7 +106,7 @@ public sealed partial class DashboardState(
             writeBacks = new WriteBacksPanel(source, items);
         }
         return new DashboardSnapshot(now, (int)window.TotalMinutes, Math.Max(1, settings.RefreshSeconds), hooks, queuesTask.Result, writeBacks,
-            tenantsTask.Result ?? [], problems);
+            tenantsTask.Result ?? [], rulesTask.Result, populationTask.Result, problems);
     }
 
     private static List<MinuteBucket> PerMinute(IReadOnlyList<HookTimeline> timelines, DateTimeOffset now, TimeSpan window)

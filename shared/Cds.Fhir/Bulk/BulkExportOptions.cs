@@ -6,6 +6,12 @@ public sealed class BulkExportOptions
     /// <summary>The Group exported when none is named (Epic: the registry Group the customer built for us).</summary>
     public string? GroupId { get; set; }
 
+    /// <summary>
+    /// Cron expression (UTC; 5 fields, or 6 with seconds first) of the scheduled export of <see cref="GroupId"/>, each run
+    /// followed by the population run; empty = no schedule. One instance runs each occurrence (PostgreSQL advisory lock).
+    /// </summary>
+    public string? Schedule { get; set; }
+
     /// <summary>The <c>_type</c> list asked for.</summary>
     public List<string> Types { get; set; } = ["Patient", "Condition", "Observation", "MedicationRequest", "AllergyIntolerance"];
 

@@ -15,8 +15,9 @@ namespace Cds.Benchmarks.Scenarios;
 
 /// <summary>
 /// B8: NDJSON → table. The population import (<see cref="BulkImporter"/>: top-level scan for type/id/patient, SHA-256 per
-/// resource, binary COPY into a staging table, classification against the stored hashes, upsert by id) against a raw
-/// binary COPY of the same lines into a one-column jsonb table. Same file, same line reader, empty tables each time;
+/// resource, binary COPY) against a raw binary COPY of the same lines into a one-column jsonb table, twice: into an empty
+/// table (a Group's first export: straight into the keyed table), and the same file again over it (every later export:
+/// staging, then one upsert by id that classifies new/changed/unchanged by its RETURNING). Same file, same line reader;
 /// resources per second.
 /// </summary>
 public sealed class B8BulkImportScenario : IScenario
@@ -43,15 +44,37 @@ public sealed class B8BulkImportScenario : IScenario
             var importer = new BulkImporter(schema);
             var run = 0;
 
+            async Task<FileImportResult> ImportAsync()
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                var imported = await importer.ImportAsync(connection, transaction, "bench", "bench-group", $"bench-{++run}", "Observation", Read(file, ct), null, true, ct);
+                await transaction.CommitAsync(ct);
+                return imported;
+            }
+
+            // A Group's first export: the type is not in the table yet, so the lines are copied straight in.
             async Task<double> Ours()
             {
                 await Exec(connectionString, $"truncate {schema}.{BulkExportStore.ResourcesTable}", ct);
                 var sw = Stopwatch.StartNew();
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(ct);
-                await using var transaction = await connection.BeginTransactionAsync(ct);
-                var imported = await importer.ImportAsync(connection, transaction, "bench", "bench-group", $"bench-{++run}", Read(file, ct), null, ct);
-                await transaction.CommitAsync(ct);
+                var imported = await ImportAsync();
+                return imported.Resources / sw.Elapsed.TotalSeconds;
+            }
+
+            // Every later export: staging, then the upsert that compares hashes (here every resource is unchanged).
+            async Task<double> Again()
+            {
+                await Exec(connectionString, $"truncate {schema}.{BulkExportStore.ResourcesTable}", ct);
+                await ImportAsync();
+                var sw = Stopwatch.StartNew();
+                var imported = await ImportAsync();
+                if (imported.Unchanged != lines)
+                {
+                    throw new InvalidOperationException($"the second import saw {imported.Unchanged} of {lines} resources unchanged");
+                }
+
                 return imported.Resources / sw.Elapsed.TotalSeconds;
             }
 
@@ -68,7 +91,7 @@ public sealed class B8BulkImportScenario : IScenario
                     await foreach (var line in Read(file, ct))
                     {
                         await copy.StartRowAsync(ct);
-                        await copy.WriteAsync(Encoding.UTF8.GetString(line.Bytes), NpgsqlDbType.Jsonb, ct);
+                        await copy.WriteAsync(line.Bytes, NpgsqlDbType.Jsonb, ct);
                         n++;
                     }
 
@@ -80,9 +103,13 @@ public sealed class B8BulkImportScenario : IScenario
             }
 
             var (ours, raw) = await Interleave.RunAsync(context.Repetitions, Ours, Raw);
-            result.Comparisons.Add(Comparison.From(Id, $"import {lines} Observation lines into an empty table", "resources/s",
-                "BulkImporter (hash, staging COPY, classify, upsert)", "raw binary COPY (jsonb)", ours, raw, Better.Higher, 0.3,
-                "each resource is written twice (temp staging table, then the keyed table with its primary key and patient index), read once more to classify, and hashed and scanned in C#; the raw COPY writes it once, unindexed"));
+            result.Comparisons.Add(Comparison.From(Id, $"import {lines} Observation lines into an empty table (first export)", "resources/s",
+                "BulkImporter (scan, hash, COPY into the keyed table)", "raw binary COPY (jsonb)", ours, raw, Better.Higher, 0.5,
+                "each line is scanned for type/id/patient and hashed in C# on the same 2 cores as PostgreSQL, and the row (11 columns) goes into a table with its primary key; the raw COPY writes one unindexed column"));
+            var (again, raw2) = await Interleave.RunAsync(context.Repetitions, Again, Raw);
+            result.Comparisons.Add(Comparison.From(Id, $"import the same {lines} lines again (later export, all unchanged)", "resources/s",
+                "BulkImporter (scan, hash, COPY into staging, upsert + classify)", "raw binary COPY (jsonb)", again, raw2, Better.Higher, 0.5,
+                "each resource is copied into a temporary staging table, then read once by one statement that probes the primary key per row (ON CONFLICT; unchanged rows are not rewritten) and lists every key in bulk_seen for the gone-from-group check; the raw COPY writes once, unindexed"));
             result.Notes.Add($"{lines} lines of ~{new FileInfo(file).Length / lines} bytes; one transaction per run; both sides read the file with the same line reader.");
         }
         finally
