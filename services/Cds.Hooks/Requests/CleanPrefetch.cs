@@ -32,9 +32,11 @@ internal static class CleanPrefetch
                 var at = JsonPath.Member(JsonPath.Index(JsonPath.Member(path, "entry"), i++), "resource");
                 if (!entry.TryGetProperty("resource", out var resource))
                     continue;
+                if (CleanR4Json.ResourceMapping(resource) is not { } entryMapping)
+                    return null; // not a resource Firely knows (or not an object): Firely says what is wrong
                 var isOutcome = entry.TryGetProperty("search", out var search) && search.TryGetProperty("mode", out var mode)
                     && mode.GetString() == "outcome";
-                var isOperationOutcome = resource.GetProperty("resourceType").GetString() == "OperationOutcome";
+                var isOperationOutcome = entryMapping.NativeType == typeof(OperationOutcome);
                 if (!isOperationOutcome && CleanR4Json.IsClean(resource))
                 {
                     if (!isOutcome)

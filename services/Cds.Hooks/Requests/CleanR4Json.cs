@@ -55,7 +55,7 @@ public static class CleanR4Json
                 return false; // two variants of one choice element (valueQuantity and valueString)
             if (skipEntryResources && property.Name == "resource" && mapping.NativeType == typeof(Bundle.EntryComponent))
                 continue;
-            if (!Member(member.Value, property, name))
+            if (!Member(member.Value, property, name, skipEntryResources))
                 return false;
         }
         foreach (var mandatory in mapping.PropertyMappings)
@@ -78,7 +78,7 @@ public static class CleanR4Json
         return false;
     }
 
-    private static bool Member(JsonElement value, PropertyMapping property, string jsonName)
+    private static bool Member(JsonElement value, PropertyMapping property, string jsonName, bool skipEntryResources)
     {
         if (property.IsCollection)
         {
@@ -86,15 +86,15 @@ public static class CleanR4Json
                 return false;
             foreach (var item in value.EnumerateArray())
             {
-                if (!Item(item, property, jsonName))
+                if (!Item(item, property, jsonName, skipEntryResources))
                     return false;
             }
             return true;
         }
-        return value.ValueKind != JsonValueKind.Array && Item(value, property, jsonName);
+        return value.ValueKind != JsonValueKind.Array && Item(value, property, jsonName, skipEntryResources);
     }
 
-    private static bool Item(JsonElement value, PropertyMapping property, string jsonName)
+    private static bool Item(JsonElement value, PropertyMapping property, string jsonName, bool skipEntryResources)
     {
         if (property.Choice == ChoiceType.ResourceChoice)
             return value.ValueKind == JsonValueKind.Object && IsClean(value);
@@ -105,12 +105,26 @@ public static class CleanR4Json
         var itemMapping = FhirResourceReader.ItemMapping(property, jsonName);
         if (itemMapping is null)
             return property.ImplementingType == typeof(string) && value.ValueKind == JsonValueKind.String
-                && FhirString.IsValidValue(value.GetString()!); // Element.id, Extension.url
+                && IsFhirString(value.GetString()!); // Element.id, Extension.url
         if (itemMapping.IsResource)
             return value.ValueKind == JsonValueKind.Object && IsClean(value);
         if (itemMapping.IsFhirPrimitive)
             return Primitive(value, itemMapping.Name);
-        return value.ValueKind == JsonValueKind.Object && Object(value, itemMapping, isResource: false, skipEntryResources: false);
+        return value.ValueKind == JsonValueKind.Object && Object(value, itemMapping, isResource: false, skipEntryResources);
+    }
+
+    /// <summary>R4's string pattern <c>[ \r\n\t\S]+</c> (what <see cref="FhirString.IsValidValue"/> matches), without a regex:
+    /// strings are most of a resource's values.</summary>
+    private static bool IsFhirString(string text)
+    {
+        if (text.Length == 0)
+            return false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) && c is not (' ' or '\r' or '\n' or '\t'))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>A primitive's JSON value: the JSON kind Firely reads it from, and Firely's pattern for the type.</summary>
@@ -134,7 +148,7 @@ public static class CleanR4Json
         var text = value.GetString()!;
         return fhirType switch
         {
-            "string" => FhirString.IsValidValue(text),
+            "string" => IsFhirString(text),
             "code" => Code.IsValidValue(text),
             "id" => Id.IsValidValue(text),
             "markdown" => Markdown.IsValidValue(text),

@@ -76,6 +76,20 @@ public sealed class PrefetchFastPathTests
     }
 
     [Fact]
+    public void A_searchset_of_all_Synthea_resources_takes_the_fast_path()
+    {
+        foreach (var (name, bundle) in SyntheaBundles())
+        {
+            var searchset = Searchset([.. bundle["entry"]!.AsArray().Select(e => e!["resource"]!)]);
+            searchset["link"] = new JsonArray(new JsonObject { ["relation"] = "self", ["url"] = "https://fhir.example.org/R4/Observation?patient=x" });
+            searchset["total"] = bundle["entry"]!.AsArray().Count;
+            var json = JsonDocument.Parse(searchset.ToJsonString()).RootElement;
+            Assert.True(CleanR4Json.IsClean(json, skipEntryResources: true), name);
+            Assert.NotNull(CleanPrefetch.TryClassify("all", json, "prefetch.all"));
+        }
+    }
+
+    [Fact]
     public void Facts_match_the_Firely_mapper_on_the_same_resources()
     {
         foreach (var (name, bundle) in SyntheaBundles())
@@ -151,6 +165,19 @@ public sealed class PrefetchFastPathTests
              "patient":{"resourceType":"Patient","id":"p","birthDate":"1950"}}
             """)!;
         AssertSame(prefetch, "p", "quirks");
+    }
+
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    [InlineData("a\u000Bb")]
+    [InlineData("a\u00A0b")]
+    [InlineData("line\r\nbreak")]
+    [InlineData("\u2028")]
+    public void Odd_strings_read_the_same_both_ways(string text)
+    {
+        var patient = new JsonObject { ["resourceType"] = "Patient", ["id"] = "p", ["name"] = new JsonArray(new JsonObject { ["text"] = text }) };
+        AssertSame(new JsonObject { ["patient"] = patient, ["meds"] = Searchset(patient) }, "p", JsonSerializer.Serialize(text));
     }
 
     [Fact]
