@@ -100,6 +100,9 @@ public sealed class PrefetchSet
     {
         if (prefetch.ValueKind == JsonValueKind.Null || prefetch.ValueKind == JsonValueKind.Undefined)
             return (Empty, []);
+        // Items keep JSON elements (PrefetchItem.Data): they must outlive the caller's document. Free when the element
+        // already comes from a clone (the request reader's root).
+        prefetch = prefetch.Clone();
         if (prefetch.ValueKind != JsonValueKind.Object)
             return (Empty, [new RequestProblem(path, "prefetch must be a JSON object of key → FHIR resource.", ProblemCode.Invalid)]);
 

@@ -117,6 +117,16 @@ public sealed class PrefetchFastPathTests
     }
 
     [Fact]
+    public void Items_outlive_the_document_they_were_read_from()
+    {
+        PrefetchSet set;
+        using (var document = JsonDocument.Parse("""{"conditions":{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}}}]}}"""))
+            (set, _) = PrefetchSet.Classify(document.RootElement, "fetched", InvalidPrefetchHandling.TreatAsMissing);
+        var (context, _) = PrefetchContext.Build("p", PrefetchSet.Empty, set, [], new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+        Assert.Equal("c1", Assert.Single(context.Conditions).Id);
+    }
+
+    [Fact]
     public void Contained_medication_is_resolved_on_the_fast_path()
     {
         var request = JsonNode.Parse("""
