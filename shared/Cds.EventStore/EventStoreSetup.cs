@@ -18,7 +18,7 @@ public sealed class EventStoreSettings
     public bool AutoApplySchema { get; set; } = true;
     /// <summary>
     /// How often the async daemon (outbox relay, statistics) looks for new events when idle; half of it under load.
-    /// Marten's default (1 s idle) would delay every note by up to a second; a poll is one cheap query.
+    /// Appends wake it at once (LISTEN/NOTIFY); this poll is the fallback when a notification is missed.
     /// </summary>
     public TimeSpan DaemonPollingTime { get; set; } = TimeSpan.FromMilliseconds(100);
 }
@@ -82,6 +82,9 @@ public static class EventStoreSetup
         // Async: built by the daemon of the write-back host (hot/cold), behind the hook's path.
         options.Projections.Add<ServiceStatisticsProjection>(ProjectionLifecycle.Async);
         options.Projections.Add<RuleOutcomes.RuleOutcomeProjection>(ProjectionLifecycle.Async);
+        // Every append also sends NOTIFY (in its transaction, so delivered on commit): the daemon wakes when an event is
+        // stored and the relay hands feedback to write-back at once; polling stays as the fallback (issue 15, B4).
+        options.Events.UseListenNotifyForEventAppends = true;
         options.Projections.SlowPollingTime = settings.DaemonPollingTime;
         options.Projections.FastPollingTime = settings.DaemonPollingTime / 2;
         options.Projections.Errors.SkipApplyErrors = false;

@@ -37,6 +37,13 @@ public sealed class BusSettings
     public bool QuorumQueues { get; set; }
     public int QuorumReplicas { get; set; } = 3;
 
+    /// <summary>
+    /// Pause between attempts to reconnect a receive endpoint after the broker was lost (constant, instead of MassTransit's
+    /// back-off to 30 s): live hooks get live cards again within about this long of RabbitMQ being reachable
+    /// (<see cref="BrokerReconnect"/>). An attempt against a stopped broker is one refused TCP connect.
+    /// </summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a stopping host waits for in-flight messages before returning them to the queue.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -108,6 +115,7 @@ public static class BusExtensions
                     h.Password(password);
                     h.Heartbeat(TimeSpan.FromSeconds(10));
                 });
+                BrokerReconnect.Apply(cfg, settings.ReconnectInterval);
                 cfg.PrefetchCount = settings.PrefetchCount;
                 cfg.ConfigureEndpoints(context);
             });

@@ -6,7 +6,7 @@ using Cds.Testing;
 namespace Cds.Benchmarks;
 
 /// <summary>
-/// Runs the benchmark scenarios B1–B6 and B8 and writes the table (markdown) and JSON under <c>tests/Cds.Benchmarks/results/</c>.
+/// Runs the benchmark scenarios B1–B8 and writes the table (markdown) and JSON under <c>tests/Cds.Benchmarks/results/</c>.
 /// <code>dotnet run -c Release --project tests/Cds.Benchmarks -- [--smoke] [--only B2,B3] [--out DIR]</code>
 /// Exit code 0: every scenario ran and no ratio fell below its loose floor; 1: an error or a floor; 2: bad arguments.
 /// Goals are reported, never enforced: machines here are shared and noisy.
@@ -18,6 +18,10 @@ public static class BenchProgram
         if (args.Contains(InlineHookServer.Flag))
         {
             return await InlineHookServer.RunAsync(args);
+        }
+        if (args.Contains(BareHookServer.Flag))
+        {
+            return await BareHookServer.RunAsync(args);
         }
         var smoke = false;
         HashSet<string>? only = null;
@@ -47,7 +51,7 @@ public static class BenchProgram
 
         var root = Cds.Testing.RepoSources.Root;
         var context = new BenchContext(smoke, root);
-        IScenario[] all = [new B1HookScenario(), new B2BusScenario(), new B3StoreScenario(), new B4EndToEndScenario(), new B5FhirParseScenario(), new B6TracingScenario(), new B8BulkImportScenario()];
+        IScenario[] all = [new B1HookScenario(), new B2BusScenario(), new B3StoreScenario(), new B4EndToEndScenario(), new B5FhirParseScenario(), new B6TracingScenario(), new B7MachineLimitScenario(), new B8BulkImportScenario()];
         var selected = all.Where(s => only is null || only.Contains(s.Id)).ToList();
         if (selected.Count == 0)
         {

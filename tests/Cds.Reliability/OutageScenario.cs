@@ -6,6 +6,9 @@ namespace Cds.Reliability;
 /// Scenarios 1 and 3: the SHARED RabbitMQ (or PostgreSQL) is stopped for a few seconds while hooks and overrides
 /// arrive, then started again with <c>infra/local/up.sh</c> (always, in a finally). Hooks must answer in time throughout;
 /// every acknowledged override must become exactly one note once the infrastructure is back, without restarting a service.
+/// With the broker, it also measures recovery (issue 15, item 8): from the broker accepting connections again to the first
+/// hook answered with its live card when that card needs the enrichment service (allergies not in prefetch, no
+/// fhirAuthorization: only enrichment's backend token can read them), printed with its counts.
 /// </summary>
 public static class OutageScenario
 {
@@ -16,14 +19,30 @@ public static class OutageScenario
         var before = Common.Identifiers(rig.SandboxA);
         var calls = new List<HookCall>();
         var feedback = new List<(int Status, bool During)>();
+        var probes = new List<(long SentAt, HookCall Call)>();
         var down = false;
+        long reachableAt = 0;
         var load = Task.Run(async () =>
         {
             var sw = Stopwatch.StartNew();
             var next = 0;
             var tasks = new List<Task>();
-            while (sw.Elapsed < TimeSpan.FromSeconds(28))
+            // At least 28 s, and with the broker 8 s past its return so recovery is seen hook by hook.
+            while (sw.Elapsed < TimeSpan.FromSeconds(28) || (broker && sw.Elapsed < TimeSpan.FromSeconds(60)
+                && (Volatile.Read(ref reachableAt) == 0 || Stopwatch.GetElapsedTime(Volatile.Read(ref reachableAt)) < TimeSpan.FromSeconds(8))))
             {
+                if (broker)
+                {
+                    tasks.Add(Task.Run(async () =>
+                    {
+                        var sentAt = Stopwatch.GetTimestamp();
+                        var c = await rig.OrderSelectAsync(rig.DriverA, prefetchKeys: EnrichmentDependent, fhirAuthorization: false);
+                        lock (probes)
+                        {
+                            probes.Add((sentAt, c));
+                        }
+                    }));
+                }
                 tasks.Add(Task.Run(async () =>
                 {
                     var c = await rig.OrderSelectAsync(rig.DriverA);
@@ -69,11 +88,19 @@ public static class OutageScenario
         }
         finally
         {
+            using var watching = new CancellationTokenSource();
+            var watch = broker ? WatchReachableAsync(rig.Infra.RabbitMq, t => Volatile.Write(ref reachableAt, t), watching.Token) : Task.CompletedTask;
             var rc = await Shell("bash infra/local/up.sh >/dev/null", root);
+            await watch.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
+            await watching.CancelAsync();
             Volatile.Write(ref down, false);
             Console.WriteLine($"  [{result.Name}] infra/local/up.sh → {rc}");
         }
         await load;
+        if (broker)
+        {
+            ReportRecovery(result, probes, Volatile.Read(ref reachableAt));
+        }
 
         foreach (var c in calls)
         {
@@ -117,6 +144,58 @@ public static class OutageScenario
         result.Notes.Add($"hooks {Common.Latency(calls)}; answered while down but not recorded: {unrecorded}; notes created {created} for {acknowledged} acknowledged overrides");
         result.Check(result.InTime == result.Answered, $"{result.Answered - result.InTime} answers later than {Common.InTime.TotalSeconds} s");
         result.Crashes = rig.AnyCrashed(out _) ? 1 : 0;
+    }
+
+    /// <summary>Allergies left out of prefetch and no fhirAuthorization: the critical card needs enrichment (and so the bus).</summary>
+    private static readonly string[] EnrichmentDependent = ["patient", "medications", "conditions", "labs"];
+
+    /// <summary>Connects to the broker's AMQP port every 50 ms until it accepts; reports that moment (a Stopwatch timestamp).</summary>
+    private static async Task WatchReachableAsync(string amqpUri, Action<long> reachable, CancellationToken ct)
+    {
+        var uri = new Uri(amqpUri);
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(uri.Host, port, ct);
+                reachable(Stopwatch.GetTimestamp());
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(50, ct).ContinueWith(_ => { });
+            }
+        }
+    }
+
+    /// <summary>Prints the time from the broker being reachable to the first enrichment-dependent hook answered live, with counts.</summary>
+    private static void ReportRecovery(ScenarioResult result, List<(long SentAt, HookCall Call)> probes, long reachableAt)
+    {
+        var live = probes.Count(p => p.Call.CriticalCard is not null);
+        if (reachableAt == 0)
+        {
+            result.Notes.Add($"recovery: the broker's port never accepted a connection while watched; {probes.Count} enrichment-dependent hooks, {live} live");
+            return;
+        }
+        double Since(long t) => (t - reachableAt) / (double)Stopwatch.Frequency;
+        var after = probes.Where(p => p.SentAt >= reachableAt).OrderBy(p => p.SentAt).ToList();
+        var firstLive = after.FindIndex(p => p.Call.CriticalCard is not null);
+        var before = probes.Where(p => p.SentAt < reachableAt).ToList();
+        var counts = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"enrichment-dependent hooks: {before.Count} sent before (live {before.Count(p => p.Call.CriticalCard is not null)}), {after.Count} after (live {after.Count(p => p.Call.CriticalCard is not null)})");
+        if (firstLive < 0)
+        {
+            result.Notes.Add($"recovery: no enrichment-dependent hook sent after the broker was reachable got its live card; {counts}");
+            return;
+        }
+        var (sentAt, call) = after[firstLive];
+        var answered = Since(sentAt) + call.Ms / 1000;
+        var line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"recovery: broker reachable → first live card after {answered:0.0} s (goal ≤ 2 s; that hook sent {Since(sentAt):0.0} s after, answered in {call.Ms:0} ms), {firstLive} hooks sent after the broker was back were answered without it; {counts}");
+        result.Notes.Add(line);
+        Console.WriteLine($"  [{result.Name}] {line}");
     }
 
     private static async Task<int> Shell(string command, string root)

@@ -160,9 +160,10 @@ public sealed class Rig : IAsyncDisposable
 
     /// <summary>One order-select for a penicillin-allergic patient with amoxicillin drafted; returns status, time and the critical card (if any).</summary>
     public async Task<HookCall> OrderSelectAsync(EpicHookDriver driver, string? hookInstance = null, string patient = SandboxPatients.PenicillinAllergic,
-        IReadOnlyList<string>? prefetchKeys = null)
+        IReadOnlyList<string>? prefetchKeys = null, bool fhirAuthorization = true)
     {
-        var body = driver.BuildOrderSelect(patient, [DraftMedication.Amoxicillin], new HookOptions { PrefetchKeys = prefetchKeys });
+        var body = driver.BuildOrderSelect(patient, [DraftMedication.Amoxicillin],
+            new HookOptions { PrefetchKeys = prefetchKeys, IncludeFhirAuthorization = fhirAuthorization });
         if (hookInstance is not null)
         {
             body["hookInstance"] = hookInstance;

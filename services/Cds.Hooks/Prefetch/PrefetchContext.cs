@@ -1,8 +1,7 @@
+using System.Text.Json;
 using Cds.Contracts;
 using Cds.EventStore;
-using Cds.Fhir.Patients;
 using Cds.Hooks.Requests;
-using Hl7.Fhir.Model;
 
 namespace Cds.Hooks.Prefetch;
 
@@ -16,12 +15,12 @@ public static class PrefetchContext
 {
     public const string NotInPrefetch = "not in prefetch";
 
-    private static readonly (string Part, Type Type, string TemplatePrefix)[] Parts =
+    private static readonly (string Part, string Type)[] Parts =
     [
-        ("medications", typeof(MedicationRequest), "MedicationRequest"),
-        ("allergies", typeof(AllergyIntolerance), "AllergyIntolerance"),
-        ("conditions", typeof(Condition), "Condition"),
-        ("labs", typeof(Observation), "Observation"),
+        ("medications", "MedicationRequest"),
+        ("allergies", "AllergyIntolerance"),
+        ("conditions", "Condition"),
+        ("labs", "Observation"),
     ];
 
     public static (PatientContext Context, PrefetchResolved Resolved) Build(string patientId, PrefetchSet provided, PrefetchSet fetched,
@@ -30,21 +29,21 @@ public static class PrefetchContext
         var items = provided.Items.Where(i => i.State != PrefetchState.Missing)
             .Concat(fetched.Items.Where(i => i.State != PrefetchState.Missing))
             .ToList();
-        var resources = items.SelectMany(i => i.Resources).ToList();
+        var byType = items.SelectMany(i => i.Data).ToLookup(r => PrefetchFacts.TypeOf(r) ?? "", StringComparer.Ordinal);
 
         var gaps = new List<string>();
-        foreach (var (part, type, prefix) in Parts)
+        foreach (var (part, type) in Parts)
         {
-            var known = resources.Any(r => r.GetType() == type)
+            var known = byType.Contains(type)
                 || items.Any(i => i.State == PrefetchState.NoData && !i.HasErrorOutcome
-                    && templates.TryGetValue(i.Key, out var template) && template.StartsWith(prefix, StringComparison.Ordinal));
+                    && templates.TryGetValue(i.Key, out var template) && template.StartsWith(type, StringComparison.Ordinal));
             if (!known)
             {
                 gaps.Add($"{part}: {NotInPrefetch}");
             }
         }
 
-        var medications = PatientContextMapper.Medications(resources.OfType<MedicationRequest>(), resources.OfType<Medication>(), out var unresolved);
+        var medications = PrefetchFacts.Medications(byType["MedicationRequest"], byType["Medication"], out var unresolved);
         if (unresolved)
         {
             gaps.Add("medications: some medicationReference entries could not be resolved to coded Medication resources");
@@ -54,11 +53,11 @@ public static class PrefetchContext
         {
             PatientId = patientId,
             AsOf = now,
-            BirthDate = PatientContextMapper.BirthDate(resources.OfType<Patient>().FirstOrDefault(p => p.Id == patientId)),
+            BirthDate = PrefetchFacts.BirthDate(byType["Patient"].Cast<JsonElement?>().FirstOrDefault(p => p!.Value.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == patientId)),
             ActiveMedications = medications,
-            Allergies = PatientContextMapper.Allergies(resources.OfType<AllergyIntolerance>()),
-            Conditions = PatientContextMapper.Conditions(resources.OfType<Condition>()),
-            Labs = PatientContextMapper.LatestLabs(resources.OfType<Observation>()),
+            Allergies = PrefetchFacts.Allergies(byType["AllergyIntolerance"]),
+            Conditions = PrefetchFacts.Conditions(byType["Condition"]),
+            Labs = PrefetchFacts.LatestLabs(byType["Observation"]),
             Gaps = gaps,
         };
 

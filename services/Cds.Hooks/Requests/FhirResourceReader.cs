@@ -112,7 +112,15 @@ public static partial class FhirResourceReader
             fatal.Add(new RequestProblem(path, "The resource could not be read as FHIR R4.", ProblemCode.Structure));
         if (fatal.Count > 0)
             return new FhirReadResult(null, Distinct(fatal), tolerated);
-        return new FhirReadResult(resource, [], tolerated);
+        return new FhirReadResult(resource, [], tolerated) { Json = JsonSerializer.Deserialize<JsonElement>(bytes) };
+    }
+
+    /// <summary>Reads JSON that <see cref="CleanR4Json"/> found clean (so Firely reports nothing) into its POCO.</summary>
+    internal static Resource ReadClean(JsonElement json)
+    {
+        var reader = new Utf8JsonReader(JsonSerializer.SerializeToUtf8Bytes(json), new JsonReaderOptions { MaxDepth = 256 });
+        Deserializer.TryDeserializeResource(ref reader, out var resource, out _);
+        return resource ?? throw new InvalidOperationException("A clean resource did not read as FHIR R4.");
     }
 
     /// <summary>
@@ -207,7 +215,7 @@ public static partial class FhirResourceReader
         }
     }
 
-    private static IReadOnlyDictionary<string, EnumMemberMapping>? EnumCodes(PropertyMapping property)
+    internal static IReadOnlyDictionary<string, EnumMemberMapping>? EnumCodes(PropertyMapping property)
     {
         var type = property.ImplementingType;
         if (type is not { IsGenericType: true } || type.GetGenericTypeDefinition() != typeof(Code<>))
@@ -218,7 +226,7 @@ public static partial class FhirResourceReader
     private static bool IsKnownCode(JsonValue value, IReadOnlyDictionary<string, EnumMemberMapping> codes) =>
         value.TryGetValue<string>(out var code) && codes.ContainsKey(code);
 
-    private static ClassMapping? ItemMapping(PropertyMapping property, string jsonName)
+    internal static ClassMapping? ItemMapping(PropertyMapping property, string jsonName)
     {
         if (property.Choice == ChoiceType.DatatypeChoice)
         {
@@ -281,6 +289,9 @@ public static partial class FhirResourceReader
 public sealed record FhirReadResult(Resource? Resource, IReadOnlyList<RequestProblem> Problems, IReadOnlyList<RequestProblem> ToleratedIssues)
 {
     public bool Succeeded => Resource is not null && Problems.Count == 0;
+
+    /// <summary>The JSON as read, after the repairs (R4 shape): what the rules' facts are mapped from.</summary>
+    public JsonElement? Json { get; init; }
 
     internal static FhirReadResult Failed(RequestProblem problem) => new(null, [problem], []);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 
 namespace Cds.Hooks.Requests;
 
@@ -22,8 +23,19 @@ public sealed record PrefetchItem
 {
     public required string Key { get; init; }
     public required PrefetchState State { get; init; }
-    /// <summary>Data resources (never OperationOutcomes); empty unless <see cref="PrefetchState.Provided"/>.</summary>
-    public IReadOnlyList<Resource> Resources { get; init; } = [];
+    /// <summary>Data resources as JSON in R4 shape (never OperationOutcomes); empty unless <see cref="PrefetchState.Provided"/>.
+    /// The rules' facts are mapped from these (<c>PrefetchFacts</c>).</summary>
+    public IReadOnlyList<JsonElement> Data { get; init; } = [];
+
+    private IReadOnlyList<Resource>? _resources;
+
+    /// <summary>The data resources as Firely POCOs: kept when Firely read the key, else read from <see cref="Data"/> on first use
+    /// (the hook path itself does not need them).</summary>
+    public IReadOnlyList<Resource> Resources
+    {
+        get => _resources ??= [.. Data.Select(FhirResourceReader.ReadClean)];
+        init => _resources = value;
+    }
     /// <summary>OperationOutcomes that came instead of or beside the data (search.mode = outcome, or the key's value itself).</summary>
     public IReadOnlyList<OperationOutcome> Outcomes { get; init; } = [];
     /// <summary>The key held a Bundle (a search result) rather than a single resource.</summary>
@@ -79,10 +91,18 @@ public sealed class PrefetchSet
     /// with <see cref="InvalidPrefetchHandling.TreatAsMissing"/> such keys become Missing (flagged) instead.
     /// </summary>
     public static (PrefetchSet Set, IReadOnlyList<RequestProblem> Problems) Classify(JsonElement prefetch, string path = "prefetch",
-        InvalidPrefetchHandling invalid = InvalidPrefetchHandling.Reject)
+        InvalidPrefetchHandling invalid = InvalidPrefetchHandling.Reject) => Classify(prefetch, path, invalid, fastPath: true);
+
+    /// <summary><see cref="Classify(JsonElement, string, InvalidPrefetchHandling)"/>; <paramref name="fastPath"/> false reads
+    /// every key with Firely (tests compare both paths).</summary>
+    internal static (PrefetchSet Set, IReadOnlyList<RequestProblem> Problems) Classify(JsonElement prefetch, string path,
+        InvalidPrefetchHandling invalid, bool fastPath)
     {
         if (prefetch.ValueKind == JsonValueKind.Null || prefetch.ValueKind == JsonValueKind.Undefined)
             return (Empty, []);
+        // Items keep JSON elements (PrefetchItem.Data): they must outlive the caller's document. Free when the element
+        // already comes from a clone (the request reader's root).
+        prefetch = prefetch.Clone();
         if (prefetch.ValueKind != JsonValueKind.Object)
             return (Empty, [new RequestProblem(path, "prefetch must be a JSON object of key → FHIR resource.", ProblemCode.Invalid)]);
 
@@ -91,7 +111,7 @@ public sealed class PrefetchSet
         foreach (var property in prefetch.EnumerateObject())
         {
             var keyPath = JsonPath.Member(path, property.Name);
-            var (item, itemProblems) = ClassifyOne(property.Name, property.Value, keyPath);
+            var (item, itemProblems) = ClassifyOne(property.Name, property.Value, keyPath, fastPath);
             if (itemProblems.Count > 0)
             {
                 if (invalid == InvalidPrefetchHandling.Reject)
@@ -105,12 +125,14 @@ public sealed class PrefetchSet
         return (new PrefetchSet(items), problems);
     }
 
-    private static (PrefetchItem? Item, IReadOnlyList<RequestProblem> Problems) ClassifyOne(string key, JsonElement value, string path)
+    private static (PrefetchItem? Item, IReadOnlyList<RequestProblem> Problems) ClassifyOne(string key, JsonElement value, string path, bool fastPath)
     {
         if (value.ValueKind == JsonValueKind.Null)
             return (new PrefetchItem { Key = key, State = PrefetchState.NoData }, []);
         if (value.ValueKind != JsonValueKind.Object)
             return (null, [new RequestProblem(path, "A prefetch value must be a FHIR resource or null.", ProblemCode.Invalid)]);
+        if (fastPath && CleanPrefetch.TryClassify(key, value, path) is { } clean)
+            return (clean, []);
 
         var read = FhirResourceReader.Read(value, path);
         if (!read.Succeeded)
@@ -128,16 +150,23 @@ public sealed class PrefetchSet
             case Bundle bundle:
             {
                 var data = new List<Resource>();
+                var json = new List<JsonElement>();
                 var outcomes = new List<OperationOutcome>();
-                foreach (var entry in bundle.Entry)
+                var entries = read.Json!.Value.TryGetProperty("entry", out var e) && e.ValueKind == JsonValueKind.Array ? e : default;
+                var aligned = entries.ValueKind == JsonValueKind.Array && entries.GetArrayLength() == bundle.Entry.Count;
+                for (var i = 0; i < bundle.Entry.Count; i++)
                 {
+                    var entry = bundle.Entry[i];
                     if (entry?.Resource is null)
                         continue;
                     var isOutcome = entry.Search?.Mode == Bundle.SearchEntryMode.Outcome;
                     if (entry.Resource is OperationOutcome oo)
                         outcomes.Add(oo); // an OperationOutcome is never data, whatever its search.mode
                     else if (!isOutcome)
+                    {
                         data.Add(entry.Resource);
+                        json.Add(aligned ? entries[i].GetProperty("resource") : JsonSerializer.Deserialize<JsonElement>(entry.Resource.ToJson()));
+                    }
                     // an outcome-mode entry that is not an OperationOutcome is neither data nor an outcome: dropped
                 }
                 var next = bundle.Link.FirstOrDefault(l => string.Equals(l.Relation, "next", StringComparison.OrdinalIgnoreCase))?.Url;
@@ -146,13 +175,14 @@ public sealed class PrefetchSet
                     Key = key,
                     State = data.Count > 0 ? PrefetchState.Provided : PrefetchState.NoData,
                     Resources = data,
+                    Data = json,
                     Outcomes = outcomes,
                     WasBundle = true,
                     NextPageUrl = next,
                 }, []);
             }
             default:
-                return (new PrefetchItem { Key = key, State = PrefetchState.Provided, Resources = [read.Resource!] }, []);
+                return (new PrefetchItem { Key = key, State = PrefetchState.Provided, Resources = [read.Resource!], Data = [read.Json!.Value] }, []);
         }
     }
 }

@@ -82,8 +82,8 @@ public sealed class B4EndToEndScenario : IScenario
         result.Comparisons.Add(Comparison.From(Id, "p50 end-to-end latency (sequential round trips)", "ms",
             "platform", $"raw sum ({HttpPosts} POST + {HttpGets} GET + {BusHops} publish→consume + {Inserts} INSERT)",
             ours, sums, Better.Lower, 1.5,
-            "the relay is a Marten async-daemon subscription: it polls for new events, so the write-back starts up to one polling interval after the feedback is stored; the hook itself also waits for the enrichment round trip",
-            // The raw sum is a few milliseconds: one polling interval alone moves the ratio by 5-10x, so "broken"
+            "the relay is woken by the feedback's own append (NOTIFY), so no poll interval is left; what remains is the platform doing about twice the raw primitives (the hook's enrichment round trip, the jti insert and three stream appends, the relay's daemon read and progress write, write-back's two locked appends around the Epic POST), on 2 shared cores",
+            // The raw sum is a few milliseconds: a stall of one scheduler tick moves the ratio by several x, so "broken"
             // (the loose floor) starts at 100x here; a write-back that never completes is an error anyway.
             floor: 100));
         result.Notes.Add("completion = WriteBackSucceeded on the hook's stream (polled every 10 ms), i.e. the DocumentReference was created in the sandbox.");

@@ -34,6 +34,8 @@ public sealed class HookRig : IAsyncDisposable
     public ServiceProcess HooksUntraced { get; private set; } = null!;
     public ServiceProcess Inline { get; private set; } = null!;
     public ServiceProcess? WriteBack { get; private set; }
+    /// <summary>B7's bare endpoint (<see cref="BareHookServer"/>), started on first use.</summary>
+    public ServiceProcess? Bare { get; private set; }
     /// <summary>A bare local Kestrel app: OTLP sink for the traced hooks service, and B4's raw GET/POST target.</summary>
     public OtlpSink Sink { get; private set; } = null!;
     public Uri HooksTracedUrl { get; private set; } = null!;
@@ -129,9 +131,8 @@ public sealed class HookRig : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // Same GC for every service process: what an ASP.NET Core deployment gets by default.
-            ["DOTNET_gcServer"] = "1",
-            ["DOTNET_TieredPGO"] = "1",
+            // No GC or JIT override: each service runs with its own runtimeconfig, as deployed (the hooks service's
+            // settings are chosen by B1's RSS measurement, docs/benchmarks.md).
         };
 
         var sink = await OtlpSink.StartAsync();
@@ -208,6 +209,22 @@ public sealed class HookRig : IAsyncDisposable
         WriteBack = Start("writeback", ServiceDll(context.RepoRoot, "Cds.WriteBack"), port, []);
         await WriteBack.WaitReadyAsync(new Uri($"http://127.0.0.1:{port}/health/live"), TimeSpan.FromSeconds(90), ct);
     }
+
+    /// <summary>Starts B7's bare endpoint once; returns its base URL.</summary>
+    public async Task<Uri> StartBareAsync(CancellationToken ct)
+    {
+        var port = ServiceProcess.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        if (Bare is null)
+        {
+            Bare = Start("bare", Path.Combine(_binDir, "Cds.Benchmarks.dll"), port, [], [BareHookServer.Flag]);
+            await Bare.WaitReadyAsync(new Uri(url, "ready"), TimeSpan.FromSeconds(90), ct);
+            _bareUrl = url;
+        }
+        return _bareUrl!;
+    }
+
+    private Uri? _bareUrl;
 
     public async Task StopSecondEnrichmentAsync()
     {

@@ -7,7 +7,7 @@ namespace Cds.Hooks.Tests.Requests;
 /// <summary>Every member of real draftOrders and prefetch replaced by every JSON kind: problems or acceptance, never a fault.</summary>
 public sealed class FhirFuzzTests
 {
-    private static readonly Func<JsonNode?>[] Replacements =
+    internal static readonly Func<JsonNode?>[] Replacements =
     [
         () => null,
         () => JsonValue.Create(0),
@@ -22,7 +22,7 @@ public sealed class FhirFuzzTests
         () => new JsonObject { ["resourceType"] = "Patient" },
     ];
 
-    private static IEnumerable<(JsonObject Parent, string Key)> Members(JsonNode node)
+    internal static IEnumerable<(JsonObject Parent, string Key)> Members(JsonNode node)
     {
         if (node is JsonObject obj)
         {
