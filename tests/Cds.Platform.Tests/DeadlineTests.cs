@@ -85,7 +85,9 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         await using var hurried = platform.Hooks.WithWebHostBuilder(b => b.UseSetting("Hooks:Deadline", "00:00:00.001"));
         var http = hurried.CreateClient();
         var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
-        var select = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")]);
+        // Without allergies in the prefetch (and no time to fetch them with the hook's token) enrichment must read them.
+        var select = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")],
+            new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
         var instance = select["hookInstance"]!.GetValue<string>();
 
         using var answer = await driver.SendAsync("cds-order-select", select);

@@ -84,10 +84,10 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
         };
         // Silent (shadow) mode: what the tenant's settings keep from Epic is recorded as CardsSilenced, never answered.
-        var split = SilentMode.Apply(request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
-            StaleDataNotice.Apply(RuleEngine.Evaluate(rules, input), completed.Data));
-        var outcomes = split.Live;
-        var unrecognised = UnrecognisedMedications.Find(rules, input);
+        var decision = HookDecision.Decide(rules, input, request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
+            outcomes => StaleDataNotice.Apply(outcomes, completed.Data));
+        var split = decision.Silent;
+        var unrecognised = decision.Unrecognised;
         metrics.Unrecognised(request.Tenant, unrecognised);
         if (completed.Data.Stale)
         {
@@ -99,8 +99,8 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             Tenant = request.Tenant,
             HookInstance = request.HookInstance,
             PatientId = request.PatientId,
-            Cards = [.. outcomes.Select(o => o.Card)],
-            Findings = [.. outcomes.Select(o => o.Finding)],
+            Cards = decision.Cards,
+            Findings = decision.Findings,
             RuleVersions = rules.Versions,
             CompletedAt = completedAt,
         };
