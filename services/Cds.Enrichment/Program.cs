@@ -10,7 +10,12 @@ var builder = WebApplication.CreateBuilder(args);
 
 // The tenants file is watched here: a reload switches silent mode (Tenants:{id}:Alerts) for late results without a restart.
 builder.AddServiceDefaults("cds-enrichment", reloadTenantsFile: true);
-builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
+builder.AddCdsBus("enrichment", bus =>
+{
+    bus.AddConsumer<EvaluateHookConsumer>();
+    bus.AddConsumer<EvaluateLateHookConsumer>();
+    bus.AddConsumer<PatientChartOpenedConsumer>();
+});
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());

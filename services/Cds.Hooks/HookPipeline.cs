@@ -213,12 +213,15 @@ public sealed class HookPipeline(
         var received = hook.ToReceived(receivedAt);
         IReadOnlyList<object> start = hook.Prefetch is null ? [received] : [received, hook.Prefetch];
 
-        // 3. Decide: here when the data is complete; over the bus only when the backend token must read what is missing.
+        // 3. Decide: here when the data is complete — what the request carried, filled by the context enrichment
+        // precomputed at patient-view —; over the bus only when the backend token must read what is still missing.
+        var (lateResult, warm) = await ReadPatientStateAsync(hook, ct);
+        var (context, data) = Complete(hook.Context, warm);
         Evaluation? evaluation;
-        var viaBus = hook.Context is not { Gaps.Count: 0 };
+        var viaBus = context is not { Gaps.Count: 0 };
         if (!viaBus)
         {
-            evaluation = DecideHere(hook);
+            evaluation = DecideHere(hook, context!, data);
         }
         else
         {
@@ -244,7 +247,7 @@ public sealed class HookPipeline(
         }
         var source = evaluation is null ? CardSources.None : CardSources.Live;
         var cards = evaluation?.Cards ?? [];
-        var late = await TakeLateResultAsync(hook, cards, ct);
+        var late = TakeLateResult(hook, lateResult, cards);
         if (late.Cards.Count > 0)
         {
             cards = [.. cards, .. late.Cards];
@@ -267,9 +270,8 @@ public sealed class HookPipeline(
     }
 
     /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode applied.</summary>
-    private Evaluation DecideHere(HookInvocation hook)
+    private Evaluation DecideHere(HookInvocation hook, PatientContext context, PatientDataUsed data)
     {
-        var context = hook.Context!;
         var input = new RuleInput
         {
             Hook = hook.Service.Hook,
@@ -283,7 +285,7 @@ public sealed class HookPipeline(
         var at = time.GetUtcNow();
         var completed = new EnrichmentCompleted(hook.HookInstance, hook.PatientId, decision.Cards, decision.Findings, rules.Versions, at,
             Late: false, UnrecognisedMedications: [.. decision.Unrecognised.Select(u => u.ToString())],
-            Data: new PatientDataUsed(PatientDataSources.Prefetch, context.AsOf, Math.Max(0, (at - context.AsOf).TotalSeconds), Stale: false));
+            Data: data);
         var silenced = decision.Silent.Silenced.Count == 0 ? null : new CardsSilenced(hook.HookInstance, hook.Service.Id,
             [.. decision.Silent.Silenced.Select(o => o.Card)], [.. decision.Silent.Silenced.Select(o => o.Finding)], decision.Silent.Settings, at);
         return new Evaluation(decision.Cards, completed, silenced);
@@ -358,38 +360,65 @@ public sealed class HookPipeline(
     }
 
     /// <summary>
-    /// Cards of an earlier hook for the same patient whose evaluation finished after that hook had answered: shown
-    /// once (its deletion commits with the answer), within the configured freshness, with their provenance and age,
-    /// unless the same advice is already here.
+    /// One read for what the store knows about the patient: a late result of an earlier hook, and (when the prefetch
+    /// has gaps) the context enrichment precomputed. An unavailable store leaves both unknown.
     /// </summary>
-    private async Task<(IReadOnlyList<Card> Cards, LateResult? Taken)> TakeLateResultAsync(HookInvocation hook, IReadOnlyList<Card> current,
-        CancellationToken ct)
+    private async Task<(LateResult? Late, WarmPatientContext? Warm)> ReadPatientStateAsync(HookInvocation hook, CancellationToken ct)
     {
         try
         {
             await using var session = store.QuerySession(hook.Tenant);
-            var late = await session.LoadAsync<LateResult>(hook.PatientId, ct);
-            if (late is null || late.HookInstance == hook.HookInstance)
-            {
-                return ([], null);
-            }
-            var age = time.GetUtcNow() - late.CompletedAt;
-            if (age > options.Value.CachedResultFreshness)
-            {
-                return ([], late);
-            }
-            var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
-            var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
-            return ([.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
-            {
-                Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
-            })], late);
+            var batch = session.CreateBatchQuery();
+            var late = batch.Load<LateResult>(hook.PatientId);
+            var warm = hook.Context is { Gaps.Count: 0 } ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
+            await batch.Execute(ct);
+            return (await late, await warm);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(LateResult));
+            return (null, null);
+        }
+    }
+
+    /// <summary>The request's context, its gaps filled from a precomputed context young enough (<see cref="HookOptions.WarmContextMaxAge"/>).</summary>
+    private (PatientContext? Context, PatientDataUsed Data) Complete(PatientContext? given, WarmPatientContext? warm)
+    {
+        var now = time.GetUtcNow();
+        if (given is { Gaps.Count: > 0 } && warm is not null && now - warm.ReadAt <= options.Value.WarmContextMaxAge)
+        {
+            var merged = PatientContextMerge.Merge(given, warm.Context);
+            if (merged is { Gaps.Count: 0 })
+            {
+                return (merged, new PatientDataUsed(PatientDataSources.Warm, warm.ReadAt, Math.Max(0, (now - warm.ReadAt).TotalSeconds), Stale: false));
+            }
+        }
+        var asOf = given?.AsOf ?? now;
+        return (given, new PatientDataUsed(PatientDataSources.Prefetch, asOf, Math.Max(0, (now - asOf).TotalSeconds), Stale: false));
+    }
+
+    /// <summary>
+    /// Cards of an earlier hook for the same patient whose evaluation finished after that hook had answered: shown
+    /// once (its deletion commits with the answer), within the configured freshness, with their provenance and age,
+    /// unless the same advice is already here.
+    /// </summary>
+    private (IReadOnlyList<Card> Cards, LateResult? Taken) TakeLateResult(HookInvocation hook, LateResult? late, IReadOnlyList<Card> current)
+    {
+        if (late is null || late.HookInstance == hook.HookInstance)
+        {
             return ([], null);
         }
+        var age = time.GetUtcNow() - late.CompletedAt;
+        if (age > options.Value.CachedResultFreshness)
+        {
+            return ([], late);
+        }
+        var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
+        var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
+        return ([.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
+        {
+            Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
+        })], late);
     }
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";
