@@ -27,8 +27,9 @@ public static class HookEndpoints
             }),
         }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);
 
+        // The hook's jti is registered in its group-committed record (HookRecorder); feedback's at authentication.
         app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
-            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody().WithMetadata(JtiCheckedOnRecord.Instance);
         app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
             .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
         return app;

@@ -30,6 +30,8 @@ public sealed record HookInvocation
     public bool Stripped { get; init; }
     /// <summary>The caller's CDS Hooks 2.0 <c>tenant</c> JWT claim, when it sent one (recorded with HookReceived).</summary>
     public string? ClientTenant { get; init; }
+    /// <summary>The call's JWT id, registered with the hook's record (the replay check); null when auth is disabled.</summary>
+    public HookRecorder.HookJti? Jti { get; init; }
 
     /// <summary>A validated request as the pipeline runs it: ids, context and draft medications — no token, no names.</summary>
     public static HookInvocation From(HookRequest request, string tenant, CdsService service, PatientContext? context,
@@ -112,6 +114,7 @@ public sealed class HookPipeline(
     PrefetchFetcher fetcher,
     RuleSet rules,
     HookRecorder recorder,
+    IJtiLocalReplayCheck localReplay,
     IDocumentStore store,
     IServiceScopeFactory scopes,
     IOptions<HookOptions> options,
@@ -123,7 +126,7 @@ public sealed class HookPipeline(
     TimeProvider time,
     ILogger<HookPipeline> log)
 {
-    private sealed record Answer(IReadOnlyList<Card> Cards, string Source);
+    private sealed record Answer(IReadOnlyList<Card> Cards, string Source, bool Replayed = false);
 
     /// <summary>Evaluated in this process, or by enrichment over the bus; null: nothing in time.</summary>
     private sealed record Evaluation(IReadOnlyList<Card> Cards, EnrichmentCompleted? Completed, CardsSilenced? Silenced);
@@ -179,7 +182,7 @@ public sealed class HookPipeline(
         var (context, resolved) = PrefetchContext.Build(request.ContextData.PatientId, request.Prefetch, fetched.Fetched, fetched.Failed,
             service.Prefetch, time.GetUtcNow());
         var hook = HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped)
-            with { ClientTenant = http.GetEpicHookCaller()?.ClientTenant };
+            with { ClientTenant = http.GetEpicHookCaller()?.ClientTenant, Jti = JtiOf(http) };
 
         // 3–5. Decide, record, answer — on the application's clock, not the request's: if the hard stop answers Epic
         // first, the pipeline still records the hook and its (abandoned) answer.
@@ -188,7 +191,7 @@ public sealed class HookPipeline(
         try
         {
             var answer = await run.WaitAsync(budget.HardStopLeft, ct);
-            return CdsHookResponse.From(answer.Cards).ToResult();
+            return answer.Replayed ? EpicJwtAuthenticationHandler.RefuseReplay(http, tenant) : CdsHookResponse.From(answer.Cards).ToResult();
         }
         catch (TimeoutException) when (gate.TryAbandon())
         {
@@ -205,6 +208,13 @@ public sealed class HookPipeline(
             return CdsHookResponse.From((await run).Cards).ToResult(); // committed just before the hard stop: being recorded
         }
     }
+
+    /// <summary>The JWT id and its expiry from the verified token's claims (<see cref="JtiCheckedOnRecord"/>).</summary>
+    private static HookRecorder.HookJti? JtiOf(HttpContext http) =>
+        http.User.FindFirst("jti")?.Value is { Length: > 0 } jti
+        && long.TryParse(http.User.FindFirst(EpicTokenValidator.JtiExpiresClaim)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? new HookRecorder.HookJti(jti, DateTimeOffset.FromUnixTimeMilliseconds(ms))
+            : null;
 
     private async Task<Answer> DecideAndRecordAsync(HookInvocation hook, HookBudget budget, AnswerGate gate, CancellationToken ct)
     {
@@ -226,12 +236,12 @@ public sealed class HookPipeline(
         else
         {
             // Enrichment appends its result to the hook's stream: the stream starts first (its own group commit).
-            switch (await recorder.RecordAsync(new(hook.Tenant, hook.HookInstance, start)))
+            switch (await RecordNewAsync(hook, start, null))
             {
                 case RecordOutcome.AlreadyRecorded:
                     return await ReplayAsync(hook);
-                case RecordOutcome.Failed:
-                    break;
+                case RecordOutcome.Replay:
+                    return new Answer([], CardSources.None, Replayed: true);
             }
             start = [];
             metrics.EnrichmentRequest(serviceId, hook.Context is null ? "no-context" : "data-missing");
@@ -257,9 +267,12 @@ public sealed class HookPipeline(
         // 5. Record before answering: one append per hook (HookReceived … CardsReturned), group-committed.
         var elapsed = budget.Elapsed.TotalMilliseconds;
         var returned = hook.ToReturned(cards, elapsed, time.GetUtcNow(), source);
-        if (await RecordAsync(hook, [.. start, .. Completed(evaluation), returned], late.Taken, viaBus, ct) == RecordOutcome.AlreadyRecorded)
+        switch (await RecordAsync(hook, [.. start, .. Completed(evaluation), returned], late.Taken, viaBus, ct))
         {
-            return await ReplayAsync(hook);
+            case RecordOutcome.AlreadyRecorded:
+                return await ReplayAsync(hook);
+            case RecordOutcome.Replay:
+                return new Answer([], CardSources.None, Replayed: true);
         }
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
         foreach (var card in cards)
@@ -432,7 +445,7 @@ public sealed class HookPipeline(
     {
         if (!viaBus)
         {
-            return await recorder.RecordAsync(new(hook.Tenant, hook.HookInstance, events, late));
+            return await RecordNewAsync(hook, events, late);
         }
         try
         {
@@ -451,6 +464,20 @@ public sealed class HookPipeline(
             log.LogError("Hook {HookInstance}: could not record the answer ({Error})", hook.HookInstance, ex.GetType().Name);
             return RecordOutcome.Failed;
         }
+    }
+
+    /// <summary>
+    /// The hook's stream, started in the next group commit with its jti. When that fails (the store is down) the hook
+    /// answers unrecorded and its jti is checked on this instance only, as the JWT check does while the store is down.
+    /// </summary>
+    private async Task<RecordOutcome> RecordNewAsync(HookInvocation hook, IReadOnlyList<object> events, LateResult? late)
+    {
+        var outcome = await recorder.RecordAsync(new(hook.Tenant, hook.HookInstance, events, late, hook.Jti));
+        if (outcome == RecordOutcome.Failed && hook.Jti is { } jti && !localReplay.RegisterLocally(hook.Tenant, jti.Value, jti.ExpiresAt))
+        {
+            return RecordOutcome.Replay;
+        }
+        return outcome;
     }
 
     /// <summary>A repeated hookInstance (Epic retries): the stored answer, not a second evaluation.</summary>

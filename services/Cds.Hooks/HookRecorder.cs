@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using Cds.EventStore;
+using Cds.Hooks.Security;
 using Marten;
 using Marten.Exceptions;
+using Npgsql;
 
 namespace Cds.Hooks;
 
@@ -24,6 +26,8 @@ public enum RecordOutcome
     Recorded,
     /// <summary>The hookInstance was already recorded (Epic repeated the call): answer what is stored.</summary>
     AlreadyRecorded,
+    /// <summary>The call's JWT id was used before (a replayed token): refused 401, nothing recorded.</summary>
+    Replay,
     /// <summary>The store is unreachable or refused the batch: the hook answers unrecorded, as when the store is down.</summary>
     Failed,
 }
@@ -31,29 +35,39 @@ public enum RecordOutcome
 /// <summary>
 /// Group commit of hook streams: every hook's one append (<see cref="HookReceived"/> … <see cref="CardsReturned"/>)
 /// joins the batch of its tenant; a batch (at most <see cref="HookRecorderOptions.MaxBatch"/> hooks, gathered for at
-/// most <see cref="HookRecorderOptions.Window"/>) is one session, one read of the hookInstances already recorded and
-/// one transaction, and each caller awaits its batch's commit ("recorded before answered"). A batch that fails fails
+/// most <see cref="HookRecorderOptions.Window"/>) is one session and one transaction: one round trip registers the
+/// calls' JWT ids (a unique insert: a conflict is a replay) and reads the hookInstances already recorded, one more
+/// appends every new stream, and each caller awaits its batch's commit ("recorded before answered"). A batch that fails fails
 /// only its own hooks; one that fails for a reason other than an unavailable store (a stream started by another
 /// instance a moment before) is retried hook by hook, so one hook's conflict costs no other hook its record.
 /// </summary>
 public sealed class HookRecorder : IAsyncDisposable
 {
-    /// <summary>One hook's append: its stream's events, and the late result its answer has taken (deleted with it).</summary>
-    public sealed record Append(string Tenant, string HookInstance, IReadOnlyList<object> Events, LateResult? TakenLateResult = null);
+    /// <summary>
+    /// One hook's append: its stream's events, the late result its answer has taken (deleted with it), and its JWT id
+    /// when the replay check is left to the record (<see cref="JtiCheckedOnRecord"/>).
+    /// </summary>
+    public sealed record Append(string Tenant, string HookInstance, IReadOnlyList<object> Events, LateResult? TakenLateResult = null,
+        HookJti? Jti = null);
+
+    /// <summary>A call's JWT id and when it stops mattering (the token's expiry plus skew).</summary>
+    public sealed record HookJti(string Value, DateTimeOffset ExpiresAt);
 
     private sealed record Pending(Append Append, TaskCompletionSource<RecordOutcome> Done);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDocumentStore _store;
+    private readonly IJtiReplayStore _jti;
     private readonly HookRecorderOptions _options;
     private readonly HookMetrics _metrics;
     private readonly ILogger<HookRecorder> _log;
     private readonly Task _loop;
 
-    public HookRecorder(IDocumentStore store, Microsoft.Extensions.Options.IOptions<HookRecorderOptions> options, HookMetrics metrics,
-        ILogger<HookRecorder> log)
+    public HookRecorder(IDocumentStore store, IJtiReplayStore jti, Microsoft.Extensions.Options.IOptions<HookRecorderOptions> options,
+        HookMetrics metrics, ILogger<HookRecorder> log)
     {
         _store = store;
+        _jti = jti;
         _options = options.Value;
         _metrics = metrics;
         _log = log;
@@ -137,17 +151,62 @@ public sealed class HookRecorder : IAsyncDisposable
         }
     }
 
-    /// <summary>One session: which streams exist already (one read), then every new stream in one transaction.</summary>
+    /// <summary>One session, one transaction: the jti and the streams already recorded (one round trip), then the new streams.</summary>
     private async Task<IReadOnlyList<RecordOutcome>> CommitOnceAsync(string tenant, IReadOnlyList<Pending> batch)
     {
         await using var session = _store.LightweightSession(tenant);
         var ids = batch.Select(p => p.Append.HookInstance).Distinct(StringComparer.Ordinal).ToArray();
-        var recorded = (await session.Query<HookTimeline>().Where(t => t.Id.IsOneOf(ids)).Select(t => t.Id).ToListAsync())
-            .ToHashSet(StringComparer.Ordinal);
+        var jtis = batch.Select(p => p.Append.Jti).OfType<HookJti>().DistinctBy(j => j.Value, StringComparer.Ordinal).ToList();
+        var sql = jtis.Count == 0 ? null : _jti.RegisterManySql;
+        if (sql is not null)
+        {
+            await _jti.PrepareAsync(CancellationToken.None);
+        }
+        await session.BeginTransactionAsync(CancellationToken.None);
+        await using var check = new NpgsqlBatch(session.Connection);
+        check.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"select id from {_store.Options.DatabaseSchemaName}.mt_doc_hooktimeline where tenant_id = $1 and id = any($2)")
+        {
+            Parameters = { new() { Value = tenant }, new() { Value = ids } },
+        });
+        if (sql is not null)
+        {
+            check.BatchCommands.Add(new NpgsqlBatchCommand(sql)
+            {
+                Parameters =
+                {
+                    new() { Value = jtis.Select(_ => tenant).ToArray() },
+                    new() { Value = jtis.Select(j => j.Value).ToArray() },
+                    new() { Value = jtis.Select(j => j.ExpiresAt.ToUniversalTime()).ToArray() },
+                },
+            });
+        }
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        var accepted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await check.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                recorded.Add(reader.GetString(0));
+            }
+            if (sql is not null && await reader.NextResultAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    accepted.Add(reader.GetString(1));
+                }
+            }
+        }
+
         var outcomes = new List<RecordOutcome>(batch.Count);
         foreach (var pending in batch)
         {
             var append = pending.Append;
+            if (sql is not null && append.Jti is { } jti && !accepted.Remove(jti.Value))
+            {
+                outcomes.Add(RecordOutcome.Replay); // seen before, or twice in this batch: the first one passes
+                continue;
+            }
             if (!recorded.Add(append.HookInstance))
             {
                 outcomes.Add(RecordOutcome.AlreadyRecorded); // stored before, or twice in this batch: the first one wins

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Cds.Hooks.Security;
 
 namespace Cds.Hooks.Tests;
 
@@ -23,16 +24,23 @@ public sealed class HookRecorderTests : IAsyncLifetime
         {
             ["ConnectionStrings:Postgres"] = _infra.Postgres,
             ["EventStore:Schema"] = _infra.Schema,
+            ["HookAuth:ReplaySchema"] = _infra.Schema + "_jti",
+            [$"Tenants:{Tenant}:HookAuth:Issuers:0"] = "https://epic.example.org/fhir",
+            [$"Tenants:{Tenant}:HookAuth:JkuAllowlist:0"] = "https://epic.example.org/jwks",
+            [$"Tenants:{Tenant}:HookAuth:Audiences:0"] = "https://cds.example.org/cds-services",
+            [$"Tenants:{Tenant}:HookAuth:ClientId"] = "cds-client",
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMetrics();
         services.AddCdsEventStore(configuration);
+        services.AddEpicJwtAuthentication(configuration); // the jti store the hooks service registers
+        services.AddSingleton(TimeProvider.System);
         _services = services.BuildServiceProvider();
         var store = _services.GetRequiredService<IDocumentStore>();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         // Batches close at 16 hooks or after the longest window allowed: the concurrent callers below join one.
-        _recorder = new HookRecorder(store, Microsoft.Extensions.Options.Options.Create(new HookRecorderOptions
+        _recorder = new HookRecorder(store, _services.GetRequiredService<Cds.Hooks.Security.IJtiReplayStore>(), Microsoft.Extensions.Options.Options.Create(new HookRecorderOptions
         {
             Window = TimeSpan.FromMilliseconds(2),
             MaxBatch = 16,
@@ -43,14 +51,15 @@ public sealed class HookRecorderTests : IAsyncLifetime
     {
         await _recorder.DisposeAsync();
         await _services.DisposeAsync();
+        await ExecuteAsync($"drop schema if exists {_infra.Schema}_jti cascade");
         await _infra.DisposeAsync();
     }
 
-    private static HookRecorder.Append Hook(string hookInstance) => new(Tenant, hookInstance,
+    private static HookRecorder.Append Hook(string hookInstance, string? jti = null) => new(Tenant, hookInstance,
     [
         new HookReceived(Tenant, hookInstance, "patient-view", "cds-patient-view", "patient-1", null, null, DateTimeOffset.UtcNow, ["patient"]),
         new CardsReturned([], 3, false, DateTimeOffset.UtcNow, CardSources.Live, "cds-patient-view"),
-    ]);
+    ], Jti: jti is null ? null : new HookRecorder.HookJti(jti, DateTimeOffset.UtcNow.AddMinutes(5)));
 
     private static string[] Instances(string prefix, int count) => [.. Enumerable.Range(0, count).Select(i => $"{prefix}-{Guid.NewGuid():N}")];
 
@@ -111,6 +120,38 @@ public sealed class HookRecorderTests : IAsyncLifetime
 
         Assert.Equal(RecordOutcome.AlreadyRecorded, await _recorder.RecordAsync(Hook(id)));
         Assert.Equal(2, await ScalarAsync<long>($"select count(*) from {_infra.Schema}.mt_events where stream_id = any(@ids)", [id]));
+    }
+
+    [Fact]
+    public async Task A_jti_used_before_is_a_replay_and_its_hook_is_not_recorded()
+    {
+        var jti = Guid.NewGuid().ToString("N");
+        var (first, second) = (Instances("jti-first", 1)[0], Instances("jti-again", 1)[0]);
+        Assert.Equal(RecordOutcome.Recorded, await _recorder.RecordAsync(Hook(first, jti)));
+
+        // The same token on another hook, inside a batch of others: only that hook is refused.
+        var others = Instances("jti-beside", 3);
+        var outcomes = await Task.WhenAll(new[] { second }.Concat(others).Select((id, i) =>
+            _recorder.RecordAsync(Hook(id, i == 0 ? jti : Guid.NewGuid().ToString("N")))));
+
+        Assert.Equal(RecordOutcome.Replay, outcomes[0]);
+        Assert.All(outcomes.Skip(1), o => Assert.Equal(RecordOutcome.Recorded, o));
+        Assert.Equal(0, await ScalarAsync<long>($"select count(*) from {_infra.Schema}.mt_streams where id = any(@ids)", [second]));
+    }
+
+    [Fact]
+    public async Task Two_hooks_with_the_same_jti_in_one_batch_exactly_one_passes()
+    {
+        var jti = Guid.NewGuid().ToString("N");
+        var ids = Instances("same-jti", 2);
+        var others = Instances("same-jti-beside", 3);
+        var outcomes = await Task.WhenAll(ids.Select(id => _recorder.RecordAsync(Hook(id, jti)))
+            .Concat(others.Select(id => _recorder.RecordAsync(Hook(id, Guid.NewGuid().ToString("N"))))));
+
+        Assert.Equal([RecordOutcome.Recorded, RecordOutcome.Replay], outcomes.Take(2).Order());
+        Assert.All(outcomes.Skip(2), o => Assert.Equal(RecordOutcome.Recorded, o));
+        Assert.Equal(1, await ScalarAsync<long>($"select count(*) from {_infra.Schema}.mt_streams where id = any(@ids)", ids));
+        Assert.Equal(1, await ScalarAsync<long>($"select count(*) from {_infra.Schema}_jti.hook_jwt_jti where jti = any(@ids)", [jti]));
     }
 
     private async Task ExecuteAsync(string sql)
