@@ -126,7 +126,7 @@ public sealed class HookPipeline(
     TimeProvider time,
     ILogger<HookPipeline> log)
 {
-    private sealed record Answer(IReadOnlyList<Card> Cards, string Source, bool Replayed = false);
+    private sealed record Answer(IReadOnlyList<Card> Cards, string Source, bool JtiReplayed = false);
 
     /// <summary>Evaluated in this process, or by enrichment over the bus; null: nothing in time.</summary>
     private sealed record Evaluation(IReadOnlyList<Card> Cards, EnrichmentCompleted? Completed, CardsSilenced? Silenced);
@@ -191,7 +191,7 @@ public sealed class HookPipeline(
         try
         {
             var answer = await run.WaitAsync(budget.HardStopLeft, ct);
-            return answer.Replayed ? EpicJwtAuthenticationHandler.RefuseReplay(http, tenant) : CdsHookResponse.From(answer.Cards).ToResult();
+            return answer.JtiReplayed ? EpicJwtAuthenticationHandler.RefuseReplay(http, tenant) : CdsHookResponse.From(answer.Cards).ToResult();
         }
         catch (TimeoutException) when (gate.TryAbandon())
         {
@@ -241,7 +241,7 @@ public sealed class HookPipeline(
                 case RecordOutcome.AlreadyRecorded:
                     return await ReplayAsync(hook);
                 case RecordOutcome.Replay:
-                    return new Answer([], CardSources.None, Replayed: true);
+                    return new Answer([], CardSources.None, JtiReplayed: true);
             }
             start = [];
             metrics.EnrichmentRequest(serviceId, hook.Context is null ? "no-context" : "data-missing");
@@ -272,7 +272,7 @@ public sealed class HookPipeline(
             case RecordOutcome.AlreadyRecorded:
                 return await ReplayAsync(hook);
             case RecordOutcome.Replay:
-                return new Answer([], CardSources.None, Replayed: true);
+                return new Answer([], CardSources.None, JtiReplayed: true);
         }
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
         foreach (var card in cards)
