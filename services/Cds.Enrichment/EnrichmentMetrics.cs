@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 
 namespace Cds.Enrichment;
 
@@ -14,6 +14,8 @@ public sealed class EnrichmentMetrics
     private readonly Counter<long> _storeUnavailable;
     private readonly Counter<long> _unrecognised;
     private readonly Counter<long> _staleData;
+    private readonly Counter<long> _movedLate;
+    private readonly Counter<long> _precomputed;
 
     public EnrichmentMetrics(IMeterFactory meters)
     {
@@ -25,7 +27,16 @@ public sealed class EnrichmentMetrics
             description: "Medications (draft or active) that no rule vocabulary recognised, by tenant and source: extend Rules/data/drug-vocabulary.json");
         _staleData = meter.CreateCounter<long>("cds.enrichment.stale_data",
             description: "Order-hook evaluations on a patient context older than Enrichment:OrderTimeMaxAge (Epic could not be read again in time)");
+        _movedLate = meter.CreateCounter<long>("cds.enrichment.moved_late",
+            description: "Evaluations taken after their hook's deadline, moved to the late queue (never ahead of live hooks)");
+        _precomputed = meter.CreateCounter<long>("cds.enrichment.precomputed_contexts",
+            description: "Order-time patient contexts read at patient-view, by outcome (read, fresh, failed)");
     }
+
+    public void MovedLate(string hook) => _movedLate.Add(1, new KeyValuePair<string, object?>("hook", hook));
+
+    public void Precomputed(string tenant, string outcome) =>
+        _precomputed.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void StoreUnavailable() => _storeUnavailable.Add(1);
 

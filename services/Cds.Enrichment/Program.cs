@@ -1,17 +1,21 @@
 using Cds.Enrichment;
-using Cds.Enrichment.Alerts;
+using Cds.Rules;
 using Cds.Enrichment.Consumers;
 using Cds.Enrichment.Context;
 using Cds.Fhir;
-using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Cds.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// The tenants file is watched here: a reload switches silent mode (Tenants:{id}:Alerts) without a restart.
+// The tenants file is watched here: a reload switches silent mode (Tenants:{id}:Alerts) for late results without a restart.
 builder.AddServiceDefaults("cds-enrichment", reloadTenantsFile: true);
-builder.AddCdsBus("enrichment", bus => bus.AddConsumer<EvaluateHookConsumer>());
+builder.AddCdsBus("enrichment", bus =>
+{
+    bus.AddConsumer<EvaluateHookConsumer>();
+    bus.AddConsumer<EvaluateLateHookConsumer>();
+    bus.AddConsumer<PatientChartOpenedConsumer>();
+});
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
@@ -22,7 +26,6 @@ builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetS
     .ValidateOnStart();
 builder.Services.AddSingleton<PatientContextCompletion>();
 builder.Services.AddOptions<AlertsOptions>().Bind(builder.Configuration);
-builder.Services.AddHostedService<AlertSettingsRecorder>();
 builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cds.Contracts;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
@@ -28,8 +27,9 @@ public static class HookEndpoints
             }),
         }, CdsJson.Options)).RequireCors(HooksRegistration.CorsPolicy);
 
+        // The hook's jti is registered in its group-committed record (HookRecorder); feedback's at authentication.
         app.MapPost("/cds-services/{id}", InvokeAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
-            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
+            .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody().WithMetadata(JtiCheckedOnRecord.Instance);
         app.MapPost("/cds-services/{id}/feedback", FeedbackAsync).RequireEpicJwt().RequireCors(HooksRegistration.CorsPolicy)
             .RequireRateLimiting(HooksRegistration.TenantRateLimit).ReadsHookBody();
         return app;
@@ -39,92 +39,9 @@ public static class HookEndpoints
     private static TBuilder ReadsHookBody<TBuilder>(this TBuilder route) where TBuilder : IEndpointConventionBuilder =>
         route.WithMetadata(HookBodyRoute.Instance, new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutAttribute(HookTransport.TimeoutPolicy));
 
-    private static async Task<IResult> InvokeAsync(string id, HttpContext http, CdsServiceCatalog catalog, HookPipeline pipeline,
-        PrefetchFetcher fetcher, HookRequestMetrics requestMetrics, HookMetrics metrics, IOptions<HookOptions> options,
-        IOptions<HookRequestReaderOptions> readerOptions, TimeProvider time, ILogger<HookPipeline> log, IHostApplicationLifetime lifetime,
-        CancellationToken ct)
-    {
-        var started = http.ArrivedAt();
-        var service = catalog.Find(id);
-        if (service is null)
-        {
-            return OperationOutcomes.Problem(StatusCodes.Status404NotFound, [("id", $"No CDS service '{id}' here; GET /cds-services lists them.")]);
-        }
-        if (!HookRequestReader.IsJsonContentType(http.Request.ContentType))
-        {
-            return OperationOutcomes.Problem(StatusCodes.Status415UnsupportedMediaType, [("$", "Send the hook request as application/json.")]);
-        }
-
-        var tenant = http.GetTenant()!;
-        var (read, stalled) = await HookTransport.ReadBodyAsync(http,
-            t => HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, t), ct);
-        if (read is null)
-        {
-            return stalled!;
-        }
-        requestMetrics.Record(service.Hook, read, service.Id);
-        if (read.Stripped.IsStripped)
-        {
-            metrics.Stripped(tenant);
-            log.LogWarning("Tenant {Tenant}: stripped request on {Service} ({Reason}): the URL Epic calls does not match the registered endpoint",
-                tenant, service.Id, read.Stripped.Reason);
-        }
-        if (!read.Succeeded)
-        {
-            if (read.IsDraftOrdersConfigurationFault)
-            {
-                log.LogWarning("Tenant {Tenant}: {Service} called without draftOrders: the Epic client lacks the unsigned-order scopes", tenant, service.Id);
-            }
-            return read.ToProblemResult();
-        }
-        var request = read.Request!;
-        var deadline = options.Value.DeadlineFor(service.Id);
-
-        // Fetch what prefetch lacks with the hook's own token, within half of what is left of the deadline.
-        var budget = (deadline - Stopwatch.GetElapsedTime(started)) / 2;
-        var fetched = await fetcher.FetchMissingAsync(tenant, service, request, budget, ct);
-        var required = options.Value.RequiredPrefetchFor(service.Id);
-        var unobtainable = required.Where(k => request.Prefetch.StateOf(k) == PrefetchState.Missing && fetched.Fetched.StateOf(k) == PrefetchState.Missing).ToList();
-        if (unobtainable.Count > 0)
-        {
-            return OperationOutcomes.Problem(StatusCodes.Status412PreconditionFailed, unobtainable.Select(k => (
-                $"prefetch.{k}",
-                $"Prefetch '{k}' ({service.Prefetch.GetValueOrDefault(k)}) is required and was neither sent nor obtainable from fhirServer.")));
-        }
-
-        var (context, resolved) = PrefetchContext.Build(request.ContextData.PatientId, request.Prefetch, fetched.Fetched, fetched.Failed,
-            service.Prefetch, time.GetUtcNow());
-        var gate = new AnswerGate();
-        // The pipeline runs on the application's clock, not the request's: if the hard deadline below answers Epic
-        // first, the pipeline still records the hook and its (abandoned) answer.
-        var invocation = HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped, gate)
-            with { ClientTenant = http.GetEpicHookCaller()?.ClientTenant };
-        var run = pipeline.RunAsync(invocation, started, lifetime.ApplicationStopping);
-
-        // Hard deadline: whatever is still pending (a slow or unreachable store, a cold connection), Epic gets an
-        // answer by the deadline — without cards, unless the pipeline has already committed to its answer.
-        HookAnswer answer;
-        var left = deadline - Stopwatch.GetElapsedTime(started);
-        try
-        {
-            answer = await run.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, ct);
-        }
-        catch (TimeoutException) when (gate.TryAbandon())
-        {
-            metrics.HardDeadline(service.Id, tenant);
-            log.LogWarning("Hook {HookInstance} on {Service}: hard deadline of {Deadline} ms reached before the answer was ready; answered without cards",
-                request.HookInstance, service.Id, deadline.TotalMilliseconds);
-            _ = run.ContinueWith(t => log.LogWarning("Hook {HookInstance}: recording after the hard deadline did not complete ({Error})",
-                request.HookInstance, t.IsCanceled ? "canceled: the service is stopping" : t.Exception!.GetBaseException().GetType().Name),
-                CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
-            return CdsHookResponse.From([]).ToResult();
-        }
-        catch (TimeoutException)
-        {
-            answer = await run; // committed just before the deadline: its answer is being recorded
-        }
-        return CdsHookResponse.From(SmartLinks.Attach(answer.Cards, http, tenant, request.HookInstance)).ToResult();
-    }
+    /// <summary>A hook call: the whole path is <see cref="HookPipeline"/>, read top to bottom.</summary>
+    private static Task<IResult> InvokeAsync(string id, HttpContext http, HookPipeline pipeline, CancellationToken ct) =>
+        pipeline.InvokeAsync(id, http, ct);
 
     private static async Task<IResult> FeedbackAsync(string id, HttpContext http, CdsServiceCatalog catalog, FeedbackRecorder recorder,
         IOptions<HookRequestReaderOptions> readerOptions, CancellationToken ct)

@@ -16,6 +16,9 @@ public sealed class HookMetrics
     private readonly Counter<long> _storeFailures;
     private readonly Counter<long> _replays;
     private readonly Counter<long> _hardDeadlines;
+    private readonly Counter<long> _enrichmentRequests;
+    private readonly Counter<long> _unrecognised;
+    private readonly Histogram<long> _batchSize;
 
     public HookMetrics(IMeterFactory meters)
     {
@@ -28,6 +31,11 @@ public sealed class HookMetrics
         _replays = meter.CreateCounter<long>("cds.hooks.replays", description: "Repeated hookInstance answered from the store");
         _hardDeadlines = meter.CreateCounter<long>("cds.hooks.hard_deadline_answers",
             description: "Hooks answered without cards at the hard deadline because recording or sending was still pending");
+        _enrichmentRequests = meter.CreateCounter<long>("cds.hooks.enrichment_requests",
+            description: "Hooks that asked enrichment over the bus (data only the backend token can read), by reason");
+        _unrecognised = meter.CreateCounter<long>("cds.hooks.unrecognised_medications",
+            description: "Medications no rule vocabulary recognised in hooks decided here, by source (draft, active)");
+        _batchSize = meter.CreateHistogram<long>("cds.hooks.record_batch_size", "{hook}", "Hooks recorded in one group-committed transaction");
     }
 
     public void Answered(string service, string tenant, string outcome, double ms) =>
@@ -42,6 +50,18 @@ public sealed class HookMetrics
     public void StoreFailure(string what) => _storeFailures.Add(1, new KeyValuePair<string, object?>("event", what));
 
     public void HardDeadline(string service, string tenant) => _hardDeadlines.Add(1, new("service", service), new("tenant", tenant));
+
+    public void EnrichmentRequest(string service, string reason) => _enrichmentRequests.Add(1, new("service", service), new("reason", reason));
+
+    public void Unrecognised(string tenant, IReadOnlyList<Rules.UnrecognisedMedication> medications)
+    {
+        foreach (var source in medications.GroupBy(m => m.Source, StringComparer.Ordinal))
+        {
+            _unrecognised.Add(source.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("source", source.Key));
+        }
+    }
+
+    public void Batch(int hooks) => _batchSize.Record(hooks);
 
     public void Replay(string service) => _replays.Add(1, new KeyValuePair<string, object?>("service", service));
 }

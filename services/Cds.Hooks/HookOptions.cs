@@ -31,6 +31,13 @@ public sealed class HookOptions
     /// <summary>How long a late enrichment result may be served on the next hook for the same patient.</summary>
     public TimeSpan CachedResultFreshness { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The oldest patient context precomputed by enrichment (read with the backend token at patient-view) that may fill
+    /// what a hook's prefetch lacks, so the hook decides here without the bus. Default 60 s, as
+    /// <c>Enrichment:OrderTimeMaxAge</c>: an order hook's safety cards never rest on older data than enrichment would use.
+    /// </summary>
+    public TimeSpan WarmContextMaxAge { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Origins allowed by CORS (browser clients such as the CDS Hooks sandbox). Empty: none.</summary>
     public string[] CorsOrigins { get; set; } = [];
 

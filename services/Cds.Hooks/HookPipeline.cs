@@ -1,15 +1,19 @@
 using System.Diagnostics;
 using Cds.Contracts;
 using Cds.EventStore;
+using Cds.EventStore.RuleOutcomes;
 using Cds.Hooks.HookServices;
+using Cds.Hooks.Prefetch;
+using Cds.Hooks.Requests;
+using Cds.Hooks.Security;
+using Cds.Rules;
 using Marten;
-using Marten.Exceptions;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
 
-/// <summary>What a hook call asks for, once authenticated, parsed and validated. No tokens in here.</summary>
+/// <summary>What a hook call asks for, once authenticated, parsed and validated: its identity fields, mapped once. No tokens in here.</summary>
 public sealed record HookInvocation
 {
     public required string Tenant { get; init; }
@@ -26,14 +30,13 @@ public sealed record HookInvocation
     public bool Stripped { get; init; }
     /// <summary>The caller's CDS Hooks 2.0 <c>tenant</c> JWT claim, when it sent one (recorded with HookReceived).</summary>
     public string? ClientTenant { get; init; }
-    /// <summary>Decides, once, whether this answer is shown (the pipeline commits) or given up at the deadline (the endpoint abandons).</summary>
-    public AnswerGate Gate { get; init; } = new();
+    /// <summary>The call's JWT id, registered with the hook's record (the replay check); null when auth is disabled.</summary>
+    public HookRecorder.HookJti? Jti { get; init; }
 
     /// <summary>A validated request as the pipeline runs it: ids, context and draft medications — no token, no names.</summary>
-    public static HookInvocation From(Requests.HookRequest request, string tenant, CdsService service, PatientContext? context,
-        PrefetchResolved? prefetch, bool stripped, AnswerGate gate) => new()
+    public static HookInvocation From(HookRequest request, string tenant, CdsService service, PatientContext? context,
+        PrefetchResolved? prefetch, bool stripped) => new()
     {
-        Gate = gate,
         Tenant = tenant,
         Service = service,
         HookInstance = request.HookInstance,
@@ -47,6 +50,14 @@ public sealed record HookInvocation
         Epic = request.Extension?.ToEvent(),
         Stripped = stripped,
     };
+
+    /// <summary>The hook's first event.</summary>
+    public HookReceived ToReceived(DateTimeOffset receivedAt) => new(Tenant, HookInstance, Service.Hook, Service.Id, PatientId,
+        EncounterId, UserId, receivedAt, PrefetchKeys, Epic, Stripped, ClientTenant);
+
+    /// <summary>The hook's last event: what Epic got.</summary>
+    public CardsReturned ToReturned(IReadOnlyList<Card> cards, double elapsedMs, DateTimeOffset at, string source) =>
+        new(cards, elapsedMs, source != CardSources.Live, at, source, Service.Id, PatientId, EncounterId, UserId);
 
     /// <summary>The bus message asking enrichment to evaluate this hook.</summary>
     public EvaluateHook ToEvaluateHook(DateTimeOffset receivedAt, TimeSpan deadline) => new()
@@ -66,130 +77,340 @@ public sealed record HookInvocation
 }
 
 /// <summary>
-/// The race between the pipeline finishing and the endpoint's hard deadline, settled once: after the pipeline
-/// commits, its cards are recorded and sent; after the endpoint abandons, Epic gets no cards and the pipeline records
-/// exactly that (and leaves any late result for the next hook).
+/// A hook's time, computed once from its arrival (<see cref="Stopwatch.GetTimestamp"/>, before authentication, as
+/// Epic's timer counts from its send): the prefetch fetch may take the first half of the deadline, the evaluation may
+/// be waited for until the answer reserve, and at the hard stop Epic gets an answer whatever is pending.
 /// </summary>
-public sealed class AnswerGate
+public readonly record struct HookBudget(long ArrivedAt, TimeSpan Deadline, TimeSpan PrefetchUntil, TimeSpan EvaluationUntil)
 {
-    private int _state; // 0 open, 1 committed, 2 abandoned
+    public static HookBudget From(long arrivedAt, TimeSpan deadline, TimeSpan answerReserve) =>
+        new(arrivedAt, deadline, deadline / 2, deadline - answerReserve);
 
-    /// <summary>True when the answer will be shown (now or already committed).</summary>
-    public bool TryCommit() => Interlocked.CompareExchange(ref _state, 1, 0) != 2;
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(ArrivedAt);
+    public TimeSpan PrefetchLeft => Left(PrefetchUntil);
+    public TimeSpan EvaluationLeft => Left(EvaluationUntil);
+    public TimeSpan HardStopLeft => Left(Deadline);
 
-    /// <summary>True when the answer is given up (now or already); false once the pipeline has committed.</summary>
-    public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) != 1;
-
-    /// <summary>True once the endpoint has answered without cards (and said so in its log).</summary>
-    public bool Abandoned => Volatile.Read(ref _state) == 2;
+    private TimeSpan Left(TimeSpan until) => until - Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 }
-
-public sealed record HookAnswer(IReadOnlyList<Card> Cards, string Source, bool Replayed);
 
 public static class EpicExtensionMapping
 {
     /// <summary>The Epic extension block as the hook event records it.</summary>
-    public static EpicExtension ToEvent(this Requests.EpicRequestExtension e) =>
+    public static EpicExtension ToEvent(this EpicRequestExtension e) =>
         new(e.TriggerAction, e.TriggerActionMeaning, e.CriteriaId, e.EpicVersion, e.Other.Count == 0 ? null : e.Other);
 }
 
 /// <summary>
-/// The synchronous hook path: record the call, ask the enrichment service over the bus within the service's
-/// deadline, answer with what is ready (an empty list is a valid answer), record the answer.
+/// The hook path, top to bottom: read and validate the call → fetch what prefetch lacks with the hook's own token
+/// (within the prefetch budget) → decide in this process with the rules (<c>shared/Cds.Rules</c>) when the data is
+/// complete, or ask enrichment over the bus (it reads with the backend token) within the evaluation wait → take a late
+/// result of the patient's earlier hook → record the hook in one group-committed append → answer. At the hard stop
+/// Epic is answered without cards whatever is still pending (an empty list is a valid answer), and the pipeline
+/// records exactly that. A singleton: each call makes its own scope for the bus client.
 /// </summary>
 public sealed class HookPipeline(
+    CdsServiceCatalog catalog,
+    PrefetchFetcher fetcher,
+    RuleSet rules,
+    HookRecorder recorder,
+    IJtiLocalReplayCheck localReplay,
     IDocumentStore store,
-    IRequestClient<EvaluateHook> enrichment,
+    IServiceScopeFactory scopes,
     IOptions<HookOptions> options,
+    IOptions<HookRequestReaderOptions> readerOptions,
+    IOptionsMonitor<AlertsOptions> alerts,
+    HookRequestMetrics requestMetrics,
     HookMetrics metrics,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<HookPipeline> log)
 {
-    /// <param name="started">When the request arrived (<see cref="Stopwatch.GetTimestamp"/>): the deadline counts from there.</param>
-    public async Task<HookAnswer> RunAsync(HookInvocation hook, long started, CancellationToken ct)
-    {
-        var receivedAt = time.GetUtcNow();
-        var deadline = options.Value.DeadlineFor(hook.Service.Id);
-        var serviceId = hook.Service.Id;
+    private sealed record Answer(IReadOnlyList<Card> Cards, string Source, bool JtiReplayed = false);
 
-        var replay = await RecordReceivedAsync(hook, receivedAt, ct);
-        if (replay is not null)
+    /// <summary>Evaluated in this process, or by enrichment over the bus; null: nothing in time.</summary>
+    private sealed record Evaluation(IReadOnlyList<Card> Cards, EnrichmentCompleted? Completed, CardsSilenced? Silenced);
+
+    public async Task<IResult> InvokeAsync(string id, HttpContext http, CancellationToken ct)
+    {
+        var arrivedAt = http.ArrivedAt();
+        if (catalog.Find(id) is not { } service)
         {
-            metrics.Replay(serviceId);
-            return replay;
+            return OperationOutcomes.Problem(StatusCodes.Status404NotFound, [("id", $"No CDS service '{id}' here; GET /cds-services lists them.")]);
+        }
+        if (!HookRequestReader.IsJsonContentType(http.Request.ContentType))
+        {
+            return OperationOutcomes.Problem(StatusCodes.Status415UnsupportedMediaType, [("$", "Send the hook request as application/json.")]);
         }
 
-        var request = hook.ToEvaluateHook(receivedAt, deadline);
+        // 1. Read and validate.
+        var tenant = http.GetTenant()!;
+        var (read, stalled) = await HookTransport.ReadBodyAsync(http,
+            t => HookRequestReader.ReadAsync(http.Request.Body, service.Hook, readerOptions.Value, t), ct);
+        if (read is null)
+        {
+            return stalled!;
+        }
+        requestMetrics.Record(service.Hook, read, service.Id);
+        if (read.Stripped.IsStripped)
+        {
+            metrics.Stripped(tenant);
+            log.LogWarning("Tenant {Tenant}: stripped request on {Service} ({Reason}): the URL Epic calls does not match the registered endpoint",
+                tenant, service.Id, read.Stripped.Reason);
+        }
+        if (!read.Succeeded)
+        {
+            if (read.IsDraftOrdersConfigurationFault)
+            {
+                log.LogWarning("Tenant {Tenant}: {Service} called without draftOrders: the Epic client lacks the unsigned-order scopes", tenant, service.Id);
+            }
+            return read.ToProblemResult();
+        }
+        var request = read.Request!;
+        var budget = HookBudget.From(arrivedAt, options.Value.DeadlineFor(service.Id), options.Value.AnswerReserve);
 
-        IReadOnlyList<Card> cards = [];
-        var source = CardSources.Live;
-        // What is left of the deadline, less the time the answer itself takes to record and send.
-        var remaining = deadline - Stopwatch.GetElapsedTime(started) - options.Value.AnswerReserve;
-        // The request is sent on its own clock, not the deadline's: a send cancelled by the deadline (a slow
-        // publisher confirm, a cold connection, a broker restart) would lose the evaluation, and with it the late
-        // result the patient's next hook should show. The deadline only bounds how long this hook waits.
-        var evaluation = EvaluateAsync(request);
+        // 2. Fetch what prefetch lacks with the hook's own token, within the prefetch budget.
+        var fetched = await fetcher.FetchMissingAsync(tenant, service, request, budget.PrefetchLeft, ct);
+        var unobtainable = options.Value.RequiredPrefetchFor(service.Id)
+            .Where(k => request.Prefetch.StateOf(k) == PrefetchState.Missing && fetched.Fetched.StateOf(k) == PrefetchState.Missing).ToList();
+        if (unobtainable.Count > 0)
+        {
+            return OperationOutcomes.Problem(StatusCodes.Status412PreconditionFailed, unobtainable.Select(k => (
+                $"prefetch.{k}",
+                $"Prefetch '{k}' ({service.Prefetch.GetValueOrDefault(k)}) is required and was neither sent nor obtainable from fhirServer.")));
+        }
+        var (context, resolved) = PrefetchContext.Build(request.ContextData.PatientId, request.Prefetch, fetched.Fetched, fetched.Failed,
+            service.Prefetch, time.GetUtcNow());
+        var hook = HookInvocation.From(request, tenant, service, context, resolved, read.Stripped.IsStripped)
+            with { ClientTenant = http.GetEpicHookCaller()?.ClientTenant, Jti = JtiOf(http) };
+
+        // 3–5. Decide, record, answer — on the application's clock, not the request's: if the hard stop answers Epic
+        // first, the pipeline still records the hook and its (abandoned) answer.
+        var gate = new AnswerGate();
+        var run = DecideAndRecordAsync(hook, budget, gate, lifetime.ApplicationStopping);
         try
         {
-            if (remaining > TimeSpan.Zero)
-            {
-                await evaluation.WaitAsync(remaining, ct);
-            }
-            if (!evaluation.IsCompleted)
-            {
-                throw new TimeoutException();
-            }
-            cards = (await evaluation).Message.Cards;
+            var answer = await run.WaitAsync(budget.HardStopLeft, ct);
+            return answer.JtiReplayed ? EpicJwtAuthenticationHandler.RefuseReplay(http, tenant) : Respond(answer.Cards);
         }
-        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException || (ex is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (TimeoutException) when (gate.TryAbandon())
         {
-            // (Cancelled without ct: the evaluation's own bound, Hooks:EvaluationSendTimeout, ended it first — a long
-            // deadline or a stalled machine. Still only "no live cards": the answer must be recorded all the same.)
-            source = CardSources.None;
-            metrics.DeadlineMissed(serviceId, hook.Tenant);
-            if (!hook.Gate.Abandoned)
-            {
-                // (Once the endpoint has answered at the hard deadline, its own warning already says this.)
-                log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
-                    hook.HookInstance, serviceId, deadline.TotalMilliseconds);
-            }
+            metrics.HardDeadline(service.Id, tenant);
+            log.LogWarning("Hook {HookInstance} on {Service}: hard deadline of {Deadline} ms reached before the answer was ready; answered without cards",
+                hook.HookInstance, service.Id, budget.Deadline.TotalMilliseconds);
+            _ = run.ContinueWith(t => log.LogWarning("Hook {HookInstance}: recording after the hard deadline did not complete ({Error})",
+                hook.HookInstance, t.IsCanceled ? "canceled: the service is stopping" : t.Exception!.GetBaseException().GetType().Name),
+                CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            return CdsHookResponse.From([]).ToResult();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (TimeoutException)
         {
-            // The broker or the enrichment service failed: the clinician still gets an answer in time.
-            source = CardSources.None;
-            metrics.DeadlineMissed(serviceId, hook.Tenant);
-            log.LogError("Hook {HookInstance} on {Service}: enrichment unavailable ({Error}); answering without live cards",
-                hook.HookInstance, serviceId, ex.GetType().Name);
+            return Respond((await run).Cards); // committed just before the hard stop: being recorded
         }
 
-        // One session for the answer: the late result (if any) is taken and the answer recorded in one round trip.
-        await using var session = store.LightweightSession(hook.Tenant);
-        if (!hook.Gate.TryCommit())
+        // Each card links to the SMART app that explains it (added after recording: the store keeps the rules' cards).
+        IResult Respond(IReadOnlyList<Card> cards) => CdsHookResponse.From(SmartLinks.Attach(cards, http, tenant, hook.HookInstance)).ToResult();
+    }
+
+    /// <summary>The JWT id and its expiry from the verified token's claims (<see cref="JtiCheckedOnRecord"/>).</summary>
+    private static HookRecorder.HookJti? JtiOf(HttpContext http) =>
+        http.User.FindFirst("jti")?.Value is { Length: > 0 } jti
+        && long.TryParse(http.User.FindFirst(EpicTokenValidator.JtiExpiresClaim)?.Value, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            ? new HookRecorder.HookJti(jti, DateTimeOffset.FromUnixTimeMilliseconds(ms))
+            : null;
+
+    private async Task<Answer> DecideAndRecordAsync(HookInvocation hook, HookBudget budget, AnswerGate gate, CancellationToken ct)
+    {
+        var receivedAt = time.GetUtcNow();
+        var serviceId = hook.Service.Id;
+        var received = hook.ToReceived(receivedAt);
+        IReadOnlyList<object> start = hook.Prefetch is null ? [received] : [received, hook.Prefetch];
+
+        // 3. Decide: here when the data is complete — what the request carried, filled by the context enrichment
+        // precomputed at patient-view —; over the bus only when the backend token must read what is still missing.
+        var (lateResult, warm) = await ReadPatientStateAsync(hook, ct);
+        var (context, data) = Complete(hook.Context, warm);
+        Evaluation? evaluation;
+        var viaBus = context is not { Gaps.Count: 0 };
+        if (!viaBus)
         {
-            // The endpoint answered Epic without cards at the hard deadline: record that, not what came too late.
-            var spent = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await RecordAnswerAsync(session, hook, new CardsReturned([], spent, true, time.GetUtcNow(), CardSources.None, serviceId), ct);
-            return new HookAnswer([], CardSources.None, Replayed: false);
+            evaluation = DecideHere(hook, context!, data);
         }
-        var late = await TakeLateResultAsync(session, hook, cards, ct);
-        if (late.Count > 0)
+        else
         {
-            cards = [.. cards, .. late];
-            if (source != CardSources.Live)
+            // Enrichment appends its result to the hook's stream: the stream starts first (its own group commit).
+            switch (await RecordNewAsync(hook, start, null))
             {
-                source = CardSources.Cached;
+                case RecordOutcome.AlreadyRecorded:
+                    return await ReplayAsync(hook);
+                case RecordOutcome.Replay:
+                    return new Answer([], CardSources.None, JtiReplayed: true);
             }
+            start = [];
+            metrics.EnrichmentRequest(serviceId, hook.Context is null ? "no-context" : "data-missing");
+            evaluation = await EvaluateOverTheBusAsync(hook, receivedAt, budget, gate);
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        await RecordAnswerAsync(session, hook, new CardsReturned(cards, elapsed, source != CardSources.Live, time.GetUtcNow(), source, serviceId), ct);
+        // 4. The answer: decided here, or abandoned at the hard stop (then Epic got no cards, and that is recorded).
+        if (!gate.TryCommit())
+        {
+            var none = hook.ToReturned([], budget.Elapsed.TotalMilliseconds, time.GetUtcNow(), CardSources.None);
+            await RecordAsync(hook, [.. start, .. Completed(evaluation), none], null, viaBus, ct);
+            return new Answer([], CardSources.None);
+        }
+        var source = evaluation is null ? CardSources.None : CardSources.Live;
+        var cards = evaluation?.Cards ?? [];
+        var late = TakeLateResult(hook, lateResult, cards);
+        if (late.Cards.Count > 0)
+        {
+            cards = [.. cards, .. late.Cards];
+            source = source == CardSources.Live ? source : CardSources.Cached;
+        }
+
+        // 5. Record before answering: one append per hook (HookReceived … CardsReturned), group-committed.
+        var elapsed = budget.Elapsed.TotalMilliseconds;
+        var returned = hook.ToReturned(cards, elapsed, time.GetUtcNow(), source);
+        switch (await RecordAsync(hook, [.. start, .. Completed(evaluation), returned], late.Taken, viaBus, ct))
+        {
+            case RecordOutcome.AlreadyRecorded:
+                return await ReplayAsync(hook);
+            case RecordOutcome.Replay:
+                return new Answer([], CardSources.None, JtiReplayed: true);
+        }
         metrics.Answered(serviceId, hook.Tenant, source, elapsed);
         foreach (var card in cards)
         {
             metrics.Card(serviceId, card.Indicator);
         }
-        return new HookAnswer(cards, source, Replayed: false);
+        return new Answer(cards, source);
+    }
+
+    /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode applied.</summary>
+    private Evaluation DecideHere(HookInvocation hook, PatientContext context, PatientDataUsed data)
+    {
+        var input = new RuleInput
+        {
+            Hook = hook.Service.Hook,
+            Context = context,
+            DraftMedications = hook.DraftMedications,
+            Now = time.GetUtcNow(),
+            CardSeed = $"{hook.Tenant}/{hook.HookInstance}",
+        };
+        var decision = HookDecision.Decide(rules, input, hook.Tenant, alerts.CurrentValue.For(hook.Tenant), hook.Service.Id);
+        metrics.Unrecognised(hook.Tenant, decision.Unrecognised);
+        var at = time.GetUtcNow();
+        var completed = new EnrichmentCompleted(hook.HookInstance, hook.PatientId, decision.Cards, decision.Findings, rules.Versions, at,
+            Late: false, UnrecognisedMedications: [.. decision.Unrecognised.Select(u => u.ToString())],
+            Data: data);
+        var silenced = decision.Silent.Silenced.Count == 0 ? null : new CardsSilenced(hook.HookInstance, hook.Service.Id,
+            [.. decision.Silent.Silenced.Select(o => o.Card)], [.. decision.Silent.Silenced.Select(o => o.Finding)], decision.Silent.Settings, at);
+        return new Evaluation(decision.Cards, completed, silenced);
+    }
+
+    private static IEnumerable<object> Completed(Evaluation? evaluation) => evaluation is null
+        ? []
+        : new object?[] { evaluation.Completed, evaluation.Silenced }.OfType<object>();
+
+    /// <summary>
+    /// Asks enrichment and waits until the evaluation wait ends. The request is sent on its own clock, not the deadline's:
+    /// a send cancelled by the deadline (a slow publisher confirm, a broker restart) would lose the evaluation, and with
+    /// it the late result the patient's next hook should show. Enrichment records its own result (in time or late).
+    /// </summary>
+    private async Task<Evaluation?> EvaluateOverTheBusAsync(HookInvocation hook, DateTimeOffset receivedAt, HookBudget budget, AnswerGate gate)
+    {
+        var evaluation = SendEvaluationAsync(hook.ToEvaluateHook(receivedAt, budget.Deadline));
+        try
+        {
+            var response = await evaluation.WaitAsync(budget.EvaluationLeft);
+            return new Evaluation(response.Message.Cards, null, null);
+        }
+        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException or OperationCanceledException)
+        {
+            // (Cancelled: the evaluation's own bound, Hooks:EvaluationSendTimeout, ended it first — a long deadline or a
+            // stalled machine. Still only "no live cards": the answer must be recorded all the same.)
+            metrics.DeadlineMissed(hook.Service.Id, hook.Tenant);
+            if (!gate.Abandoned)
+            {
+                log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
+                    hook.HookInstance, hook.Service.Id, budget.Deadline.TotalMilliseconds);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The broker or the enrichment service failed: the clinician still gets an answer in time.
+            metrics.DeadlineMissed(hook.Service.Id, hook.Tenant);
+            log.LogError("Hook {HookInstance} on {Service}: enrichment unavailable ({Error}); answering without live cards",
+                hook.HookInstance, hook.Service.Id, ex.GetType().Name);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Sends the evaluation and waits for its result for at most <see cref="HookOptions.EvaluationSendTimeout"/>,
+    /// whatever the hook's deadline. A hook that stops waiting leaves this running: the send completes (the message
+    /// outlives the deadline, <see cref="HookOptions.EvaluationTimeToLive"/>) and its failure, if any, is logged.
+    /// </summary>
+    private async Task<Response<HookEvaluated>> SendEvaluationAsync(EvaluateHook request)
+    {
+        var bound = options.Value.EvaluationSendTimeout;
+        using var scope = scopes.CreateScope();
+        using var sendCts = new CancellationTokenSource(bound);
+        try
+        {
+            return await scope.ServiceProvider.GetRequiredService<IRequestClient<EvaluateHook>>().GetResponse<HookEvaluated>(request,
+                x => x.TimeToLive = options.Value.EvaluationTimeToLive, sendCts.Token, RequestTimeout.After(ms: (int)bound.TotalMilliseconds));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RequestTimeoutException)
+        {
+            // Not sent within the bound (broker unreachable: no late result), or sent and not answered within it (the
+            // result is recorded when the evaluation completes). Which one, MassTransit's send log says.
+            log.LogWarning("Evaluation of hook {HookInstance}: no response within Hooks:EvaluationSendTimeout ({Bound} s)",
+                request.HookInstance, bound.TotalSeconds);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// One read for what the store knows about the patient: a late result of an earlier hook, and (when the prefetch
+    /// has gaps) the context enrichment precomputed. An unavailable store leaves both unknown.
+    /// </summary>
+    private async Task<(LateResult? Late, WarmPatientContext? Warm)> ReadPatientStateAsync(HookInvocation hook, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = store.QuerySession(hook.Tenant);
+            var batch = session.CreateBatchQuery();
+            var late = batch.Load<LateResult>(hook.PatientId);
+            var warm = hook.Context is { Gaps.Count: 0 } ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
+            await batch.Execute(ct);
+            return (await late, await warm);
+        }
+        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        {
+            metrics.StoreFailure(nameof(LateResult));
+            return (null, null);
+        }
+    }
+
+    /// <summary>The request's context, its gaps filled from a precomputed context young enough (<see cref="HookOptions.WarmContextMaxAge"/>).</summary>
+    private (PatientContext? Context, PatientDataUsed Data) Complete(PatientContext? given, WarmPatientContext? warm)
+    {
+        var now = time.GetUtcNow();
+        if (given is { Gaps.Count: > 0 } && warm is not null && now - warm.ReadAt <= options.Value.WarmContextMaxAge)
+        {
+            var merged = PatientContextMerge.Merge(given, warm.Context);
+            if (merged is { Gaps.Count: 0 })
+            {
+                return (merged, new PatientDataUsed(PatientDataSources.Warm, warm.ReadAt, Math.Max(0, (now - warm.ReadAt).TotalSeconds), Stale: false));
+            }
+        }
+        var asOf = given?.AsOf ?? now;
+        return (given, new PatientDataUsed(PatientDataSources.Prefetch, asOf, Math.Max(0, (now - asOf).TotalSeconds), Stale: false));
     }
 
     /// <summary>
@@ -197,130 +418,97 @@ public sealed class HookPipeline(
     /// once (its deletion commits with the answer), within the configured freshness, with their provenance and age,
     /// unless the same advice is already here.
     /// </summary>
-    private async Task<IReadOnlyList<Card>> TakeLateResultAsync(IDocumentSession session, HookInvocation hook, IReadOnlyList<Card> current,
-        CancellationToken ct)
+    private (IReadOnlyList<Card> Cards, LateResult? Taken) TakeLateResult(HookInvocation hook, LateResult? late, IReadOnlyList<Card> current)
     {
-        try
+        if (late is null || late.HookInstance == hook.HookInstance)
         {
-            var late = await session.LoadAsync<LateResult>(hook.PatientId, ct);
-            if (late is null || late.HookInstance == hook.HookInstance)
-            {
-                return [];
-            }
-            session.Delete(late);
-            var age = time.GetUtcNow() - late.CompletedAt;
-            if (age > options.Value.CachedResultFreshness)
-            {
-                return [];
-            }
-            var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
-            var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
-            return [.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
-            {
-                Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
-            })];
+            return ([], null);
         }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
+        var age = time.GetUtcNow() - late.CompletedAt;
+        if (age > options.Value.CachedResultFreshness)
         {
-            metrics.StoreFailure(nameof(LateResult));
-            return [];
+            return ([], late);
         }
+        var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
+        var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
+        return ([.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
+        {
+            Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
+        })], late);
     }
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";
 
     /// <summary>
-    /// Sends the evaluation and waits for its result for at most <see cref="HookOptions.EvaluationSendTimeout"/>,
-    /// whatever the hook's deadline. A hook that stops waiting leaves this running: the send completes (the message
-    /// outlives the deadline, <see cref="HookOptions.EvaluationTimeToLive"/>) and its failure, if any, is logged.
+    /// The hook's one append. Decided here: the whole stream, group-committed. Over the bus: the stream has started
+    /// and enrichment may be appending its result, so the answer takes the stream's lock (<see cref="HookStreams"/>).
     /// </summary>
-    private Task<Response<HookEvaluated>> EvaluateAsync(EvaluateHook request)
+    private async Task<RecordOutcome> RecordAsync(HookInvocation hook, IReadOnlyList<object> events, LateResult? late, bool viaBus,
+        CancellationToken ct)
     {
-        var bound = options.Value.EvaluationSendTimeout;
-        var sendCts = new CancellationTokenSource(bound);
-        var task = enrichment.GetResponse<HookEvaluated>(request,
-            x => x.TimeToLive = options.Value.EvaluationTimeToLive, sendCts.Token, RequestTimeout.After(ms: (int)bound.TotalMilliseconds));
-        _ = task.ContinueWith(t =>
+        if (!viaBus)
         {
-            sendCts.Dispose();
-            if (t.IsCanceled || t.Exception?.GetBaseException() is RequestTimeoutException)
-            {
-                // Not sent within the bound (broker unreachable: no late result), or sent and not answered within it
-                // (the result is recorded when the evaluation completes). Which one, MassTransit's send log says.
-                log.LogWarning("Evaluation of hook {HookInstance}: no response within Hooks:EvaluationSendTimeout ({Bound} s)",
-                    request.HookInstance, bound.TotalSeconds);
-            }
-            else if (t.Exception?.GetBaseException() is { } error)
-            {
-                log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, error.GetType().Name);
-            }
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
-    }
-
-    /// <summary>
-    /// Starts the hook's stream. A repeated hookInstance (Epic retries) returns the stored answer instead (null otherwise).
-    /// The stream's existence is checked first in the same session (one primary-key read, ~0.3 ms locally) rather than
-    /// provoked as a failed INSERT: a repeat is expected, not an error, and a failed command is an exception, an
-    /// aborted statement and an Error line of Marten's. Two copies arriving at the same instant can still both pass the
-    /// check; the second one's INSERT then collides and is answered from the store the same way.
-    /// </summary>
-    private async Task<HookAnswer?> RecordReceivedAsync(HookInvocation hook, DateTimeOffset receivedAt, CancellationToken ct)
-    {
-        var received = new HookReceived(hook.Tenant, hook.HookInstance, hook.Service.Hook, hook.Service.Id, hook.PatientId,
-            hook.EncounterId, hook.UserId, receivedAt, hook.PrefetchKeys, hook.Epic, hook.Stripped, hook.ClientTenant);
+            return await RecordNewAsync(hook, events, late);
+        }
         try
         {
             await using var session = store.LightweightSession(hook.Tenant);
-            if (await session.Events.FetchStreamStateAsync(hook.HookInstance, ct) is not null)
+            await HookStreams.AppendAsync(session, hook.HookInstance, ct, [.. events]);
+            if (late is not null)
             {
-                return await ReplayAsync(session, hook, ct);
-            }
-            session.Events.StartStream(hook.HookInstance, hook.Prefetch is null ? [received] : [received, hook.Prefetch]);
-            await session.SaveChangesAsync(ct);
-            return null;
-        }
-        catch (ExistingStreamIdCollisionException)
-        {
-            await using var query = store.QuerySession(hook.Tenant);
-            return await ReplayAsync(query, hook, ct);
-        }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-        {
-            metrics.StoreFailure(nameof(HookReceived));
-            log.LogError("Hook {HookInstance}: event store unavailable ({Error}); answering unrecorded", hook.HookInstance, ex.GetType().Name);
-            return null;
-        }
-    }
-
-    private async Task<HookAnswer> ReplayAsync(IQuerySession session, HookInvocation hook, CancellationToken ct)
-    {
-        var timeline = await session.LoadAsync<HookTimeline>(hook.HookInstance, ct);
-        log.LogInformation("Hook {HookInstance} on {Service} repeated: answering from the store", hook.HookInstance, hook.Service.Id);
-        return new HookAnswer(timeline?.Cards ?? [], timeline?.CardSource ?? CardSources.None, Replayed: true);
-    }
-
-    private async Task RecordAnswerAsync(IDocumentSession session, HookInvocation hook, CardsReturned answer, CancellationToken ct)
-    {
-        try
-        {
-            if (answer.Source == CardSources.Live)
-            {
-                // A live answer follows the enrichment's own append (committed before it responded), and feedback
-                // cannot come before the cards it is about: nobody else writes this stream now, so the hot path
-                // skips the stream lock's extra round trip. Any other answer may race a late enrichment result.
-                session.Events.Append(hook.HookInstance, answer);
-            }
-            else
-            {
-                await HookStreams.AppendAsync(session, hook.HookInstance, ct, answer);
+                session.Delete(late);
             }
             await session.SaveChangesAsync(ct);
+            return RecordOutcome.Recorded;
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(CardsReturned));
             log.LogError("Hook {HookInstance}: could not record the answer ({Error})", hook.HookInstance, ex.GetType().Name);
+            return RecordOutcome.Failed;
         }
+    }
+
+    /// <summary>
+    /// The hook's stream, started in the next group commit with its jti. When that fails (the store is down) the hook
+    /// answers unrecorded and its jti is checked on this instance only, as the JWT check does while the store is down.
+    /// </summary>
+    private async Task<RecordOutcome> RecordNewAsync(HookInvocation hook, IReadOnlyList<object> events, LateResult? late)
+    {
+        var outcome = await recorder.RecordAsync(new(hook.Tenant, hook.HookInstance, events, late, hook.Jti));
+        if (outcome == RecordOutcome.Failed && hook.Jti is { } jti && !localReplay.RegisterLocally(hook.Tenant, jti.Value, jti.ExpiresAt))
+        {
+            return RecordOutcome.Replay;
+        }
+        return outcome;
+    }
+
+    /// <summary>A repeated hookInstance (Epic retries): the stored answer, not a second evaluation.</summary>
+    private async Task<Answer> ReplayAsync(HookInvocation hook)
+    {
+        metrics.Replay(hook.Service.Id);
+        await using var session = store.QuerySession(hook.Tenant);
+        var timeline = await session.LoadAsync<HookTimeline>(hook.HookInstance);
+        log.LogInformation("Hook {HookInstance} on {Service} repeated: answering from the store", hook.HookInstance, hook.Service.Id);
+        return new Answer(timeline?.Cards ?? [], timeline?.CardSource ?? CardSources.None);
+    }
+
+    /// <summary>
+    /// The race between the pipeline finishing and the hard stop, settled once: after the pipeline commits, its cards
+    /// are recorded and sent; after the hard stop abandons, Epic gets no cards and the pipeline records exactly that
+    /// (and leaves any late result for the next hook).
+    /// </summary>
+    internal sealed class AnswerGate
+    {
+        private int _state; // 0 open, 1 committed, 2 abandoned
+
+        /// <summary>True when the answer will be shown (now or already committed).</summary>
+        public bool TryCommit() => Interlocked.CompareExchange(ref _state, 1, 0) != 2;
+
+        /// <summary>True when the answer is given up (now or already); false once the pipeline has committed.</summary>
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) != 1;
+
+        /// <summary>True once the hard stop has answered without cards (and said so in its log).</summary>
+        public bool Abandoned => Volatile.Read(ref _state) == 2;
     }
 }

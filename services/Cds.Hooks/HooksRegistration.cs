@@ -40,7 +40,16 @@ public static class HooksRegistration
         services.AddSingleton(new CdsServiceCatalog(HookServiceIds.All));
         services.AddSingleton<HookMetrics>();
         services.AddSingleton(TimeProvider.System);
-        services.AddScoped<HookPipeline>();
+        services.AddOptions<HookRecorderOptions>().Bind(configuration.GetSection(HookRecorderOptions.Section))
+            .Validate(o => o.Window > TimeSpan.Zero && o.Window <= TimeSpan.FromMilliseconds(2) && o.MaxBatch > 0,
+                "Hooks:Recorder:Window must be between 0 and 2 ms and Hooks:Recorder:MaxBatch positive")
+            .ValidateOnStart();
+        services.AddSingleton<HookRecorder>();
+        services.AddSingleton<HookPipeline>();
+        // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode follows the tenants file.
+        services.AddSingleton(_ => Cds.Rules.RuleSetLoader.LoadDefault());
+        services.AddOptions<Cds.Rules.AlertsOptions>().Bind(configuration);
+        services.AddHostedService<Alerts.AlertSettingsRecorder>();
         services.AddScoped<FeedbackRecorder>();
         services.AddSingleton<PrefetchFetcher>();
         services.AddHttpClient(PrefetchFetcher.HttpClientName)

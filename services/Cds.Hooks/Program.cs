@@ -5,7 +5,8 @@ using Cds.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults("cds-hooks");
+// The tenants file is watched: a reload switches silent mode (Tenants:{id}:Alerts) without a restart, and is recorded.
+builder.AddServiceDefaults("cds-hooks", reloadTenantsFile: true);
 builder.AddCdsBus("hooks", bus => bus.AddRequestClient<EvaluateHook>());
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();

@@ -32,6 +32,32 @@ public sealed record EvaluateHook
     public required DateTimeOffset Deadline { get; init; }
 }
 
+/// <summary>
+/// An <see cref="EvaluateHook"/> taken after its deadline (a backlog after a broker outage, a stalled worker): its hook
+/// has answered, so it moves to its own queue and never delays a live hook's evaluation. Its result is recorded as late
+/// and served on the patient's next hook.
+/// </summary>
+[MessageUrn("cds:evaluate-late-hook:v1")]
+public sealed record EvaluateLateHook
+{
+    public required EvaluateHook Request { get; init; }
+}
+
+/// <summary>
+/// Relayed from a recorded patient-view (<c>HookReceived</c>, at least once, MessageId = the event id): enrichment reads
+/// the patient's order-time context with the backend token, so the coming order-select/order-sign decide in the hooks
+/// process without the bus. Ids only.
+/// </summary>
+[MessageUrn("cds:patient-chart-opened:v1")]
+public sealed record PatientChartOpened
+{
+    public required string Tenant { get; init; }
+    public required string HookInstance { get; init; }
+    public required string PatientId { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public required Guid EventId { get; init; }
+}
+
 [MessageUrn("cds:hook-evaluated:v1")]
 public sealed record HookEvaluated
 {

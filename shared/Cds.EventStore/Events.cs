@@ -72,14 +72,21 @@ public static class PatientDataSources
     public const string Unavailable = "unavailable";
 }
 
-/// <summary>What the hook answered Epic, how long it took, and where the cards came from.</summary>
+/// <summary>
+/// What the hook answered Epic, how long it took, and where the cards came from. <see cref="PatientId"/>,
+/// <see cref="EncounterId"/> and <see cref="UserId"/> repeat <see cref="HookReceived"/>'s when both are one append (the
+/// issued cards are projected in the same transaction, before the timeline is stored); null in older streams.
+/// </summary>
 public sealed record CardsReturned(
     IReadOnlyList<Card> Cards,
     double LatencyMs,
     bool DeadlineMissed,
     DateTimeOffset ReturnedAt,
     string Source,
-    string? ServiceId = null);
+    string? ServiceId = null,
+    string? PatientId = null,
+    string? EncounterId = null,
+    string? UserId = null);
 
 public static class CardSources
 {

@@ -13,17 +13,18 @@ public sealed partial class IssuedCardProjection : EventProjection
         {
             return;
         }
-        var timeline = await ops.LoadAsync<HookTimeline>(e.StreamKey!, ct);
+        // Appended with its HookReceived (one append per hook), the answer carries the ids; an older one has the timeline.
+        var timeline = e.Data.PatientId is null ? await ops.LoadAsync<HookTimeline>(e.StreamKey!, ct) : null;
         foreach (var card in e.Data.Cards)
         {
             ops.Store(new IssuedCard
             {
                 Id = card.Uuid,
                 HookInstance = e.StreamKey!,
-                ServiceId = timeline?.ServiceId ?? "",
-                PatientId = timeline?.PatientId ?? "",
-                EncounterId = timeline?.EncounterId,
-                UserId = timeline?.UserId,
+                ServiceId = e.Data.ServiceId ?? timeline?.ServiceId ?? "",
+                PatientId = e.Data.PatientId ?? timeline?.PatientId ?? "",
+                EncounterId = e.Data.PatientId is null ? timeline?.EncounterId : e.Data.EncounterId,
+                UserId = e.Data.PatientId is null ? timeline?.UserId : e.Data.UserId,
                 TopicCode = card.Source.Topic?.Code,
                 Indicator = card.Indicator,
                 Summary = card.Summary,

@@ -28,11 +28,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         {
         }
         // Another test of this class may have left a late result for this patient (served on its next hook): start without.
-        await using (var clean = platform.Store.LightweightSession(PlatformFixture.Tenant))
-        {
-            clean.Delete<LateResult>(patient);
-            await clean.SaveChangesAsync();
-        }
+        await ForgetAsync(patient);
         // Epic takes 10 s to answer allergy searches; the prefetch lacks allergies, so the enrichment must read them.
         var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(10), "AllergyIntolerance");
         try
@@ -85,7 +81,11 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         await using var hurried = platform.Hooks.WithWebHostBuilder(b => b.UseSetting("Hooks:Deadline", "00:00:00.001"));
         var http = hurried.CreateClient();
         var driver = new EpicHookDriver(platform.Sandbox, new Uri(http.BaseAddress!, "cds-services/"), http);
-        var select = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")]);
+        // Without allergies in the prefetch (and no time to fetch them with the hook's token) enrichment must read them:
+        // no context precomputed by an earlier test of this class may fill them in the hooks process.
+        await ForgetAsync(SandboxPatients.PenicillinAllergic);
+        var select = driver.BuildOrderSelect(SandboxPatients.PenicillinAllergic, [DraftMedication.Parse("amoxicillin")],
+            new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
         var instance = select["hookInstance"]!.GetValue<string>();
 
         using var answer = await driver.SendAsync("cds-order-select", select);
@@ -116,6 +116,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         try
         {
             // A patient without findings: a late result with cards would be served on this patient's next hook.
+            await ForgetAsync(SandboxPatients.NoData);
             var select = driver.BuildOrderSelect(SandboxPatients.NoData, [DraftMedication.Parse("amoxicillin")],
                 new HookOptions { PrefetchKeys = ["patient", "medications", "conditions", "labs"] });
             var instance = select["hookInstance"]!.GetValue<string>();
@@ -140,6 +141,18 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
         return await q.LoadAsync<HookTimeline>(instance) is { } t && done(t) ? t : null;
     });
+
+    /// <summary>
+    /// Starts without what other tests of this class left for the patient: a late result (served on the next hook) and
+    /// a context enrichment read (it would let the hooks process decide without the slow enrichment under test).
+    /// </summary>
+    private async Task ForgetAsync(string patient)
+    {
+        await using var clean = platform.Store.LightweightSession(PlatformFixture.Tenant);
+        clean.Delete<LateResult>(patient);
+        clean.Delete<WarmPatientContext>(patient);
+        await clean.SaveChangesAsync();
+    }
 
     private static async Task<List<string?>> Topics(HttpResponseMessage response)
     {

@@ -96,6 +96,34 @@ public sealed class HookSurfaceTests(PlatformFixture platform) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_replayed_JWT_on_a_new_hook_is_401_with_an_OperationOutcome_and_nothing_is_recorded()
+    {
+        // The jti is registered with the hook's record (one round trip): the second use of the token is refused there.
+        var driver = platform.Driver();
+        var http = platform.Hooks.CreateClient();
+        var url = new Uri(http.BaseAddress!, "cds-services/cds-patient-view");
+        var jwt = driver.SignHookJwt(url.ToString());
+        async Task<(HttpResponseMessage Response, string HookInstance)> PostAsync()
+        {
+            var request = driver.BuildPatientView(SandboxPatients.NoData);
+            using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt);
+            return (await http.SendAsync(message), request["hookInstance"]!.GetValue<string>());
+        }
+
+        var (first, _) = await PostAsync();
+        var (replayed, replayedInstance) = await PostAsync();
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        Assert.Equal("Bearer", replayed.Headers.WwwAuthenticate.ToString());
+        using var outcome = JsonDocument.Parse(await replayed.Content.ReadAsStringAsync());
+        Assert.Equal("OperationOutcome", outcome.RootElement.GetProperty("resourceType").GetString());
+        await using var session = platform.Store.QuerySession(PlatformFixture.Tenant);
+        Assert.Empty(await session.Events.FetchStreamAsync(replayedInstance));
+    }
+
+    [Fact]
     public async Task A_repeated_hookInstance_returns_the_stored_answer_and_fans_out_nothing_new()
     {
         var driver = platform.Driver();

@@ -15,6 +15,12 @@ public sealed class FreshnessFixture : PlatformFixture
     {
         ["Enrichment:OrderTimeMaxAge"] = Bound.ToString(),
     };
+
+    // The hooks service decides on a warm context within the same bound; past it, it asks enrichment to read again.
+    protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
+    {
+        ["Hooks:WarmContextMaxAge"] = Bound.ToString(),
+    };
 }
 
 internal static class FreshnessSteps

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Cds.Platform.Tests;
 
-/// <summary>The platform with its enrichment reading a tenants file (as deployed, via CDS_TENANTS_FILE) that the test edits.</summary>
+/// <summary>The platform with its hooks service and enrichment reading a tenants file (as deployed, via CDS_TENANTS_FILE) that the test edits.</summary>
 public sealed class SilentModeFixture : PlatformFixture
 {
     public string TenantsFile { get; } = Path.Combine(Path.GetTempPath(), $"cds-alerts-{Guid.NewGuid():N}.json");
@@ -23,10 +23,13 @@ public sealed class SilentModeFixture : PlatformFixture
     public void WriteAlerts(bool renalSilent) => File.WriteAllText(TenantsFile,
         $$"""{ "Tenants": { "{{Tenant}}": { "Alerts": { "SilentRules": { "renal-dosing": {{(renalSilent ? "true" : "false")}} } } } } }""");
 
-    protected override IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>
+    // Both hosts read it: the hooks service decides (and records the switch), enrichment decides what it reads late.
+    protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
     {
         ["CDS_TENANTS_FILE"] = TenantsFile,
     };
+
+    protected override IReadOnlyDictionary<string, string> EnrichmentSettings => HookSettings;
 
     public override async Task DisposeAsync()
     {
@@ -46,7 +49,7 @@ public sealed class SilentModeTests(SilentModeFixture platform) : IClassFixture<
         var (liveHook, liveTopics) = await OrderSelectMetforminAsync();
         Assert.Contains("CDSRENALDOSE", liveTopics);
 
-        var configuration = platform.Enrichment.Services.GetRequiredService<IConfiguration>();
+        var configuration = platform.Hooks.Services.GetRequiredService<IConfiguration>();
         Assert.False(bool.Parse(configuration[RenalKey]!));
         platform.WriteAlerts(renalSilent: true);
         await Eventually.WaitForAsync(() => Task.FromResult(bool.Parse(configuration[RenalKey]!) ? "reloaded" : null));

@@ -1,8 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Cds.Contracts;
-using Cds.Enrichment.Alerts;
+using Cds.Rules;
 using Cds.Enrichment.Context;
-using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Cds.EventStore.RuleOutcomes;
 using Marten;
@@ -30,8 +29,20 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
-        var request = context.Message;
-        var ct = context.CancellationToken;
+        if (time.GetUtcNow() > context.Message.Deadline && context.GetRetryAttempt() == 0)
+        {
+            // Taken after its hook answered (a backlog): evaluated on the late queue, so leftovers never queue ahead of
+            // live hooks. (A retry of work begun in time stays here: its fault still reaches the hook's request.)
+            metrics.MovedLate(context.Message.Hook);
+            await context.Publish(new EvaluateLateHook { Request = context.Message }, context.CancellationToken);
+            return;
+        }
+        await context.RespondAsync(await EvaluateAsync(context.Message, context.CancellationToken));
+    }
+
+    /// <summary>Evaluates and records one hook (idempotent per hookInstance); the result, in time or late.</summary>
+    public async Task<HookEvaluated> EvaluateAsync(EvaluateHook request, CancellationToken ct)
+    {
         var started = time.GetTimestamp();
 
         await using var session = store.LightweightSession(request.Tenant);
@@ -48,7 +59,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
         }
         if (timeline?.EnrichedAt is { } enrichedAt)
         {
-            await context.RespondAsync(new HookEvaluated
+            return new HookEvaluated
             {
                 Tenant = request.Tenant,
                 HookInstance = request.HookInstance,
@@ -57,8 +68,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
                 Findings = timeline.Findings,
                 RuleVersions = timeline.RuleVersions,
                 CompletedAt = enrichedAt,
-            });
-            return;
+            };
         }
 
         CompletedContext? completed = null;
@@ -85,10 +95,10 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
         };
         // Silent (shadow) mode: what the tenant's settings keep from Epic is recorded as CardsSilenced, never answered.
-        var split = SilentMode.Apply(request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
-            StaleDataNotice.Apply(RuleEngine.Evaluate(rules, input), completed.Data));
-        var outcomes = split.Live;
-        var unrecognised = UnrecognisedMedications.Find(rules, input);
+        var decision = HookDecision.Decide(rules, input, request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
+            outcomes => StaleDataNotice.Apply(outcomes, completed.Data));
+        var split = decision.Silent;
+        var unrecognised = decision.Unrecognised;
         metrics.Unrecognised(request.Tenant, unrecognised);
         if (completed.Data.Stale)
         {
@@ -100,8 +110,8 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             Tenant = request.Tenant,
             HookInstance = request.HookInstance,
             PatientId = request.PatientId,
-            Cards = [.. outcomes.Select(o => o.Card)],
-            Findings = [.. outcomes.Select(o => o.Finding)],
+            Cards = decision.Cards,
+            Findings = decision.Findings,
             RuleVersions = rules.Versions,
             CompletedAt = completedAt,
         };
@@ -141,7 +151,16 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
             log.LogWarning("Event store unavailable ({Error}); hook {HookInstance} evaluated and answered unrecorded", error, request.HookInstance);
         }
         metrics.Evaluated(request.Hook, request.Tenant, time.GetElapsedTime(started).TotalMilliseconds, result.Cards.Count);
-
-        await context.RespondAsync(result);
+        return result;
     }
+}
+
+/// <summary>
+/// The late queue (<see cref="EvaluateLateHook"/>): evaluations whose hook answered before a worker took them. Nobody
+/// waits for the answer; the record is the result (the patient's next hook shows it), so a store failure faults and the
+/// bus retries it, then parks it in the <c>_error</c> queue.
+/// </summary>
+public sealed class EvaluateLateHookConsumer(EvaluateHookConsumer evaluator) : IConsumer<EvaluateLateHook>
+{
+    public Task Consume(ConsumeContext<EvaluateLateHook> context) => evaluator.EvaluateAsync(context.Message.Request, context.CancellationToken);
 }

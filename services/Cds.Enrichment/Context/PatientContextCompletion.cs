@@ -2,6 +2,7 @@ using Cds.Contracts;
 using Cds.EventStore;
 using Cds.Fhir;
 using Cds.Fhir.Patients;
+using Cds.Rules;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -34,8 +35,6 @@ public sealed record CompletedContext(PatientContext? Context, PatientDataUsed D
 public sealed class PatientContextCompletion(IPatientContextReader reader, IOptions<EnrichmentOptions> options, TimeProvider time,
     ILogger<PatientContextCompletion> log)
 {
-    private static readonly string[] Parts = ["medications", "allergies", "conditions", "labs"];
-
     /// <summary>What a re-read of a stale context leaves for the rules, the store and the answer before the hook's deadline.</summary>
     internal static readonly TimeSpan AnswerReserve = TimeSpan.FromMilliseconds(200);
 
@@ -54,7 +53,7 @@ public sealed class PatientContextCompletion(IPatientContextReader reader, IOpti
         var now = time.GetUtcNow();
         if (warm is not null && now - warm.ReadAt <= maxAge)
         {
-            return new(Merge(given, warm.Context), new PatientDataUsed(PatientDataSources.Warm, warm.ReadAt, AgeOf(warm.ReadAt), Stale: false));
+            return new(PatientContextMerge.Merge(given, warm.Context), new PatientDataUsed(PatientDataSources.Warm, warm.ReadAt, AgeOf(warm.ReadAt), Stale: false));
         }
 
         // Too old for this hook but within the warm TTL (order hooks only): the fallback if Epic cannot be read again in time.
@@ -65,7 +64,7 @@ public sealed class PatientContextCompletion(IPatientContextReader reader, IOpti
         if (backend is not null)
         {
             session.Store(new WarmPatientContext { Id = request.PatientId, Context = backend, ReadAt = now });
-            return new(Merge(given, backend), new PatientDataUsed(PatientDataSources.Epic, now, AgeOf(now), Stale: false));
+            return new(PatientContextMerge.Merge(given, backend), new PatientDataUsed(PatientDataSources.Epic, now, AgeOf(now), Stale: false));
         }
 
         if (fallback is not null)
@@ -73,11 +72,34 @@ public sealed class PatientContextCompletion(IPatientContextReader reader, IOpti
             var note = $"older than the order-time bound of {HookTimelineProjection.Age(maxAge.TotalSeconds)}; Epic could not be read again: {failure}";
             log.LogWarning("Tenant {Tenant}: hook {HookInstance} evaluated on a patient context read {Age} ago ({Note})",
                 request.Tenant, request.HookInstance, HookTimelineProjection.Age(AgeOf(fallback.ReadAt)), note);
-            return new(Merge(given, fallback.Context),
+            return new(PatientContextMerge.Merge(given, fallback.Context),
                 new PatientDataUsed(PatientDataSources.Stale, fallback.ReadAt, AgeOf(fallback.ReadAt), Stale: true, note));
         }
 
         return new(given, new PatientDataUsed(PatientDataSources.Unavailable, null, null, Stale: false, failure));
+    }
+
+    /// <summary>
+    /// At patient-view (relayed, after the hook answered): reads the patient's order-time context with the backend token
+    /// unless a warm one is still young enough for an order hook, so the coming order-select/order-sign decide in the
+    /// hooks process. "fresh", "read" or "failed" (a failure leaves the order hook to ask over the bus).
+    /// </summary>
+    public async Task<string> PrecomputeAsync(IDocumentSession session, string tenant, string patientId, CancellationToken ct)
+    {
+        var warm = await session.LoadAsync<WarmPatientContext>(patientId, ct);
+        var now = time.GetUtcNow();
+        if (warm is not null && now - warm.ReadAt <= options.Value.OrderTimeMaxAge / 2)
+        {
+            return "fresh";
+        }
+        var (backend, _) = await ReadAsync(tenant, patientId, ct, ct);
+        if (backend is null)
+        {
+            return "failed";
+        }
+        session.Store(new WarmPatientContext { Id = patientId, Context = backend, ReadAt = now });
+        await session.SaveChangesAsync(ct);
+        return "read";
     }
 
     /// <summary>A re-read of a stale context, bounded by what is left of the hook's deadline (less the answer's reserve).</summary>
@@ -116,24 +138,4 @@ public sealed class PatientContextCompletion(IPatientContextReader reader, IOpti
     }
 
     private double AgeOf(DateTimeOffset readAt) => Math.Max(0, (time.GetUtcNow() - readAt).TotalSeconds);
-
-    /// <summary>Prefetch parts win; a part the prefetch lacked comes from the backend read unless that is a gap too.</summary>
-    public static PatientContext? Merge(PatientContext? given, PatientContext? backend)
-    {
-        if (given is null || backend is null)
-        {
-            return given ?? backend;
-        }
-        bool Gap(PatientContext c, string part) => c.Gaps.Any(g => g.StartsWith(part + ":", StringComparison.Ordinal) || g == part);
-        bool FromBackend(string part) => Gap(given, part) && !Gap(backend, part);
-        return given with
-        {
-            BirthDate = given.BirthDate ?? backend.BirthDate,
-            ActiveMedications = FromBackend("medications") ? backend.ActiveMedications : given.ActiveMedications,
-            Allergies = FromBackend("allergies") ? backend.Allergies : given.Allergies,
-            Conditions = FromBackend("conditions") ? backend.Conditions : given.Conditions,
-            Labs = FromBackend("labs") ? backend.Labs : given.Labs,
-            Gaps = [.. given.Gaps.Where(g => !Parts.Any(p => g.StartsWith(p + ":", StringComparison.Ordinal) && FromBackend(p)))],
-        };
-    }
 }

@@ -48,7 +48,10 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
             return AuthenticateResult.NoResult();
         }
 
-        var result = await _validator.ValidateAsync(token, Request.Path.Value ?? "/", Context.RequestAborted).ConfigureAwait(false);
+        // The hook route registers the jti in the hook's own append (one round trip with its record); everything else here.
+        var replayLater = Context.GetEndpoint()?.Metadata.GetMetadata<JtiCheckedOnRecord>() is not null;
+        var result = await _validator.ValidateAsync(token, Request.Path.Value ?? "/", Context.RequestAborted, checkReplay: !replayLater)
+            .ConfigureAwait(false);
         if (result.Failure is { } reason)
         {
             Context.Items[FailureItemKey] = reason;
@@ -77,8 +80,23 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
         }
 
         Response.Headers.WWWAuthenticate = "Bearer";
-        return WriteRefusalAsync(StatusCodes.Status401Unauthorized,
-            "This CDS service needs a signed CDS Hooks JWT it trusts (Authorization: Bearer <JWT>); the token was missing or not accepted.");
+        return WriteRefusalAsync(StatusCodes.Status401Unauthorized, RefusalMessage);
+    }
+
+    private const string RefusalMessage =
+        "This CDS service needs a signed CDS Hooks JWT it trusts (Authorization: Bearer <JWT>); the token was missing or not accepted.";
+
+    /// <summary>
+    /// The refusal of a jti found replayed when the hook was recorded (<see cref="JtiCheckedOnRecord"/>): the same 401,
+    /// header, OperationOutcome, log line and metric as a replay refused here.
+    /// </summary>
+    internal static IResult RefuseReplay(HttpContext context, string tenant)
+    {
+        var log = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<EpicJwtAuthenticationHandler>();
+        LogRefused(log, AuthFailureReason.Replay.ToTag(), tenant, "");
+        context.RequestServices.GetRequiredService<EpicJwtMetrics>().Failure(AuthFailureReason.Replay, tenant);
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return OperationOutcomes.Problem(StatusCodes.Status401Unauthorized, [("", RefusalMessage)]);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
@@ -143,4 +161,10 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Warning, Message = "Epic hook JWT refused: {Reason} (tenant {Tenant}) {Detail}")]
     private static partial void LogRefused(ILogger logger, string reason, string tenant, string detail);
+}
+
+/// <summary>Endpoint metadata: the jti of this route's calls is registered when the call is recorded, not at authentication.</summary>
+public sealed class JtiCheckedOnRecord
+{
+    public static readonly JtiCheckedOnRecord Instance = new();
 }

@@ -36,6 +36,7 @@ public static class EpicJwtServiceCollectionExtensions
         services.TryAddSingleton<JwksCache>();
         services.TryAddSingleton<IJtiReplayStore, PostgresJtiReplayStore>();
         services.TryAddSingleton<EpicTokenValidator>();
+        services.TryAddSingleton<IJtiLocalReplayCheck>(sp => sp.GetRequiredService<EpicTokenValidator>());
         services.AddHostedService<HookAuthStartupReport>();
 
         services.AddHttpClient(EpicJwtDefaults.JwksHttpClientName, (sp, client) =>

@@ -5,6 +5,13 @@ using Npgsql;
 
 namespace Cds.Hooks.Security;
 
+/// <summary>This instance's own jti check, for a hook whose record (and with it the shared jti check) failed.</summary>
+public interface IJtiLocalReplayCheck
+{
+    /// <summary>true when (tenant, jti) was not seen by this instance; counted and logged as a degraded check.</summary>
+    bool RegisterLocally(string tenant, string jti, DateTimeOffset expires);
+}
+
 internal sealed record EpicTokenValidationResult(ClaimsPrincipal? Principal, AuthFailureReason? Failure, string? Tenant, string? Detail)
 {
     public static EpicTokenValidationResult Fail(AuthFailureReason reason, string? tenant = null, string? detail = null) => new(null, reason, tenant, detail);
@@ -16,7 +23,7 @@ internal sealed record EpicTokenValidationResult(ClaimsPrincipal? Principal, Aut
 /// with RequireSubject=false; present, it must still match a configured client id), and jti not seen before by any
 /// instance (shared PostgreSQL store). The optional CDS Hooks 2.0 <c>tenant</c> claim is passed on (claim "tenant").
 /// </summary>
-internal sealed class EpicTokenValidator
+internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
 {
     /// <summary>Larger Authorization values are refused without being parsed.</summary>
     public const int MaxTokenLength = 16 * 1024;
@@ -54,7 +61,12 @@ internal sealed class EpicTokenValidator
         _log = log;
     }
 
-    public async Task<EpicTokenValidationResult> ValidateAsync(string token, string requestPath, CancellationToken cancellationToken)
+    /// <param name="checkReplay">
+    /// False on the hook route: the jti is registered in the hook's own group-committed append (<see cref="HookRecorder"/>),
+    /// and the token's expiry travels in the <see cref="JtiExpiresClaim"/> claim for it.
+    /// </param>
+    public async Task<EpicTokenValidationResult> ValidateAsync(string token, string requestPath, CancellationToken cancellationToken,
+        bool checkReplay = true)
     {
         if (token.Length > MaxTokenLength)
         {
@@ -171,28 +183,8 @@ internal sealed class EpicTokenValidator
             return EpicTokenValidationResult.Fail(AuthFailureReason.MissingJti, tenant.Id);
         }
 
-        bool firstUse;
-        try
-        {
-            var expires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
-            // Npgsql does not always honour cancellation while it connects, so the wait itself is bounded; a
-            // registration that completes later is observed and dropped.
-            var registration = _replay.TryRegisterAsync(tenant.Id, jti, expires, cancellationToken);
-            _ = registration.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            firstUse = await registration.WaitAsync(ReplayCheckTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
-        {
-            // The shared store is down (PostgreSQL outage): clinicians must keep getting answers, so this instance
-            // falls back to its own bounded replay cache — a replay to the same instance is still refused; one to
-            // another instance cannot be ruled out until the store is back. Counted and logged as degraded.
-            _metrics?.ReplayDegraded(tenant.Id);
-            _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable ({Error}); checking replays on this instance only", tenant.Id, e.GetType().Name);
-            var expires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
-            firstUse = _localReplay.TryRegister(tenant.Id, jti, expires, DateTimeOffset.UtcNow);
-        }
-
+        var jtiExpires = new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + tenant.ClockSkew;
+        var firstUse = !checkReplay || await RegisterAsync(tenant.Id, jti, jtiExpires, cancellationToken).ConfigureAwait(false);
         if (!firstUse)
         {
             return EpicTokenValidationResult.Fail(AuthFailureReason.Replay, tenant.Id);
@@ -203,6 +195,7 @@ internal sealed class EpicTokenValidator
                 new Claim(EpicJwtDefaults.TenantClaim, tenant.Id),
                 new Claim("iss", issuer),
                 new Claim("jti", jti),
+                new Claim(JtiExpiresClaim, jtiExpires.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ],
             EpicJwtDefaults.AuthenticationScheme, "sub", null);
         if (subject is not null)
@@ -220,6 +213,38 @@ internal sealed class EpicTokenValidator
         }
 
         return new EpicTokenValidationResult(new ClaimsPrincipal(identity), null, tenant.Id, null);
+    }
+
+    /// <summary>The claim with the token's jti expiry (Unix ms, skew included), for a replay check made after authentication.</summary>
+    public const string JtiExpiresClaim = "cds.jti_expires";
+
+    /// <summary>Registers (tenant, jti) in this instance's own bounded cache: the fallback while the shared store is down.</summary>
+    public bool RegisterLocally(string tenant, string jti, DateTimeOffset expires)
+    {
+        _metrics?.ReplayDegraded(tenant);
+        _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable; checking replays on this instance only", tenant);
+        return _localReplay.TryRegister(tenant, jti, expires, DateTimeOffset.UtcNow);
+    }
+
+    private async Task<bool> RegisterAsync(string tenant, string jti, DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Npgsql does not always honour cancellation while it connects, so the wait itself is bounded; a
+            // registration that completes later is observed and dropped.
+            var registration = _replay.TryRegisterAsync(tenant, jti, expires, cancellationToken);
+            _ = registration.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return await registration.WaitAsync(ReplayCheckTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            // The shared store is down (PostgreSQL outage): clinicians must keep getting answers, so this instance
+            // falls back to its own bounded replay cache — a replay to the same instance is still refused; one to
+            // another instance cannot be ruled out until the store is back. Counted and logged as degraded.
+            _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable ({Error})", tenant, e.GetType().Name);
+            return RegisterLocally(tenant, jti, expires);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,13 @@ public interface IJtiReplayStore
 
     /// <summary>One-time set-up (e.g. the table), done at start-up so the first hooks only register their jti.</summary>
     Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// PostgreSQL that registers many jti in the caller's own transaction (the hook's group-committed record):
+    /// parameters $1 tenants (text[]), $2 jti (text[]), $3 expiries (timestamptz[]), each pair at most once; returns
+    /// the (tenant, jti) pairs accepted, i.e. not seen before. Null when the store is not in the event store's database.
+    /// </summary>
+    string? RegisterManySql => null;
 }
 
 /// <summary>
@@ -70,6 +77,14 @@ internal sealed partial class PostgresJtiReplayStore : IJtiReplayStore, IAsyncDi
     }
 
     public Task PrepareAsync(CancellationToken cancellationToken) => EnsureSchemaAsync(cancellationToken);
+
+    public string? RegisterManySql => _dataSourceOrNull is null ? null :
+        $"""
+        INSERT INTO {_table} (tenant, jti, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+        ON CONFLICT (tenant, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
+          WHERE {_table}.expires_at < now()
+        RETURNING tenant, jti
+        """;
 
     private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using Cds.Bulk;
 using Cds.Enrichment.Population;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
 using Cds.Fhir;

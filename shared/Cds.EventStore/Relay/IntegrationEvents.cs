@@ -10,15 +10,14 @@ namespace Cds.EventStore.Relay;
 public static class IntegrationEvents
 {
     /// <summary>Event types the relay subscribes to.</summary>
-    public static IReadOnlyList<Type> RelayedEventTypes { get; } = [typeof(FeedbackReceived)];
+    public static IReadOnlyList<Type> RelayedEventTypes { get; } = [typeof(FeedbackReceived), typeof(HookReceived)];
 
     /// <summary>The integration message for <paramref name="e"/>, or null when the event is not relayed.</summary>
     public static object? ToMessage(IEvent e) => e.Data switch
     {
         FeedbackReceived f => new FeedbackRecorded
         {
-            // The store's tenant is the truth (conjoined tenancy); the event's own copy is the fallback.
-            Tenant = string.IsNullOrEmpty(e.TenantId) || e.TenantId == JasperFx.StorageConstants.DefaultTenantId ? f.Tenant : e.TenantId,
+            Tenant = TenantOf(e, f.Tenant),
             HookInstance = e.StreamKey ?? f.HookInstance,
             ServiceId = f.ServiceId,
             CardUuid = f.CardUuid,
@@ -33,13 +32,27 @@ public static class IntegrationEvents
             Indicator = f.Indicator,
             EventId = e.Id,
         },
+        // A patient-view: enrichment precomputes the order-time context (other hooks are not relayed).
+        HookReceived { Hook: HookNames.PatientView } h => new PatientChartOpened
+        {
+            Tenant = TenantOf(e, h.Tenant),
+            HookInstance = h.HookInstance,
+            PatientId = h.PatientId,
+            ReceivedAt = h.ReceivedAt,
+            EventId = e.Id,
+        },
         _ => null,
     };
+
+    /// <summary>The store's tenant is the truth (conjoined tenancy); the event's own copy is the fallback.</summary>
+    private static string TenantOf(IEvent e, string recorded) =>
+        string.IsNullOrEmpty(e.TenantId) || e.TenantId == JasperFx.StorageConstants.DefaultTenantId ? recorded : e.TenantId;
 
     /// <summary>The tenant a relayed message belongs to.</summary>
     public static string? TenantOf(object message) => message switch
     {
         FeedbackRecorded f => f.Tenant,
+        PatientChartOpened p => p.Tenant,
         _ => null,
     };
 }

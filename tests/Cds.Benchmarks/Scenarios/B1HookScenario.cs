@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Cds.Benchmarks.Scenarios;
 
 /// <summary>
-/// B1: the full hook (Epic JWT, validation, prefetch → context, bus round trip to the enrichment service, rules, event
+/// B1: the full hook (Epic JWT, validation, prefetch → context, rules in the hooks process (complete prefetch: no bus), event
 /// appends) of the hooks service — tracing exported, as deployed — against the inline baseline (<see cref="InlineHookServer"/>).
 /// Throughput from a closed loop (16 clients); latency from an open loop at a fixed rate (half the slower side's throughput),
 /// measured from the intended send time. Also: the hooks service's peak RSS and the enrichment throughput with one and two
@@ -35,7 +35,7 @@ public sealed class B1HookScenario : IScenario
             () => load.ThroughputAsync(rig.HooksTracedUrl), () => load.ThroughputAsync(rig.InlineUrl));
         result.Comparisons.Add(Comparison.From(Id, "max throughput (closed loop, 16 clients)", "hooks/s",
             "hooks service", "inline endpoint", ours, inline, Better.Higher, 0.5,
-            "per hook our path does 2 Marten appends (3 with enrichment's), a RabbitMQ request/response and JSON (de)serialization on top of the inline work; all of it shares 2 cores with RabbitMQ, PostgreSQL and the load driver"));
+            "per hook our path adds one read (late result) and one group-committed PostgreSQL transaction (jti + the hook's events, shared by concurrent hooks) plus the events' JSON on top of the inline work; all of it shares 2 cores with RabbitMQ, PostgreSQL, the enrichment and write-back processes and the load driver"));
 
         var rate = HookLoad.RateFor(ours);
         var latencies = new List<(LatencyResult Ours, LatencyResult Inline)>();
@@ -56,7 +56,7 @@ public sealed class B1HookScenario : IScenario
         var p50Inline = latencies.Select(l => l.Inline?.P50 ?? double.NaN).ToList();
         result.Comparisons.Add(Comparison.From(Id, $"p99 latency, open loop at {rate:0} req/s", "ms",
             "hooks service", "inline endpoint", p99Ours, p99Inline, Better.Lower, 2.0,
-            "the bus round trip and the event appends are fixed costs of several ms each, which the inline endpoint does not pay; on 2 shared cores the tail also carries GC pauses of three server processes"));
+            "the store read and the group commit (a batch waits up to 1 ms for company, then its commit) are fixed costs of a few ms the inline endpoint does not pay; on 2 shared cores the tail also carries GC pauses of three server processes"));
         result.Comparisons.Add(Comparison.From(Id, $"p50 latency, open loop at {rate:0} req/s", "ms",
             "hooks service", "inline endpoint", p50Ours, p50Inline, Better.Lower, null));
         context.HookP50Ms = Summary.Of(p50Ours).Median;

@@ -128,6 +128,9 @@ public sealed class HookRig : IAsyncDisposable
             [$"Tenants__{Tenant}__HookAuth__JkuAllowlist__0"] = Sandbox.HookJwksUrl.ToString(),
             [$"Tenants__{Tenant}__HookAuth__Audiences__0"] = "http://127.0.0.1/cds-services",
             [$"Tenants__{Tenant}__HookAuth__ClientId"] = SandboxClients.CdsHooksClientId,
+            // The load is one tenant's: the per-tenant rate limit (100/s by default) would measure itself, not the path.
+            [$"Tenants__{Tenant}__RateLimit__PermitsPerSecond"] = "1000000",
+            [$"Tenants__{Tenant}__RateLimit__Burst"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",

@@ -18,7 +18,9 @@ public static class Payloads
             EncounterId = "bench-encounter",
             UserId = "Practitioner/bench",
             RequestedAt = now,
-            Deadline = now.AddSeconds(1.2),
+            // Far enough that a closed loop on a cold or loaded machine never outruns it: an evaluation taken after its
+            // deadline moves to the late queue and gets no response (its hook has answered already).
+            Deadline = now.AddSeconds(30),
             Context = new PatientContext
             {
                 PatientId = $"bench-patient-{i % 50}",

@@ -1,9 +1,10 @@
 using Cds.EventStore;
+using Cds.Rules;
 using Cds.EventStore.RuleOutcomes;
 using Marten;
 using Microsoft.Extensions.Options;
 
-namespace Cds.Enrichment.Alerts;
+namespace Cds.Hooks.Alerts;
 
 /// <summary>
 /// Records every runtime change of a tenant's alert settings (<c>Tenants:{id}:Alerts:…</c>) as an
