@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 
 namespace Cds.Enrichment;
 

@@ -1,9 +1,9 @@
 using Cds.Enrichment;
+using Cds.Rules;
 using Cds.Enrichment.Alerts;
 using Cds.Enrichment.Consumers;
 using Cds.Enrichment.Context;
 using Cds.Fhir;
-using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Cds.ServiceDefaults;
 

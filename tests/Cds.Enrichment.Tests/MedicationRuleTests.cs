@@ -1,5 +1,5 @@
 using Cds.Contracts;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Xunit;
 using static Cds.Enrichment.Tests.Fixtures;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Cds.Contracts;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Xunit;
 
 namespace Cds.Enrichment.Tests;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.EpicSandbox;
 using Cds.Fhir;
 using Cds.Fhir.Patients;

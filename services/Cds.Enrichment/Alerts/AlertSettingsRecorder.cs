@@ -1,4 +1,5 @@
 using Cds.EventStore;
+using Cds.Rules;
 using Cds.EventStore.RuleOutcomes;
 using Marten;
 using Microsoft.Extensions.Options;

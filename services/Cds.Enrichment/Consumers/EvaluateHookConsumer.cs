@@ -1,8 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Cds.Contracts;
-using Cds.Enrichment.Alerts;
+using Cds.Rules;
 using Cds.Enrichment.Context;
-using Cds.Enrichment.Rules;
 using Cds.EventStore;
 using Cds.EventStore.RuleOutcomes;
 using Marten;

@@ -1,5 +1,5 @@
 using Cds.Contracts;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.Fhir;
 using Cds.Fhir.Auth;
 using Cds.Fhir.Configuration;

@@ -1,4 +1,4 @@
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.EventStore;
 
 namespace Cds.Enrichment.Context;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Cds.Contracts;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.EventStore.Bulk;
 using Cds.Fhir.Patients;
 using Hl7.Fhir.Model;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Cds.Bulk;
 using Cds.Enrichment.Population;
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
 using Cds.Fhir;

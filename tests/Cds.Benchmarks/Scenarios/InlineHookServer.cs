@@ -1,4 +1,4 @@
-using Cds.Enrichment.Rules;
+using Cds.Rules;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>Card text templates: <c>{name}</c> placeholders filled from codes and values (never from free text).</summary>
 public static partial class CardText

@@ -1,10 +1,8 @@
-using Cds.Enrichment.Rules;
-using Microsoft.Extensions.Options;
 
-namespace Cds.Enrichment.Alerts;
+namespace Cds.Rules;
 
 /// <summary>
-/// A tenant's alert settings (<c>Tenants:{id}:Alerts</c>), read through <see cref="IOptionsMonitor{TOptions}"/>: a reload of
+/// A tenant's alert settings (<c>Tenants:{id}:Alerts</c>), read through IOptionsMonitor: a reload of
 /// the tenants file switches them without a restart.
 /// </summary>
 public sealed class TenantAlertSettings

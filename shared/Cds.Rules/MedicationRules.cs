@@ -1,6 +1,6 @@
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>Order-hook rules: each compares the draft medications with what the chart holds.</summary>
 internal static class MedicationRules

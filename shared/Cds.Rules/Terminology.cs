@@ -1,6 +1,6 @@
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>
 /// Code-system identity and code-format checks. No outside terminology server: the code lists live in the rule data

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>patient-view rules: care gaps and critical recent results.</summary>
 internal static class PatientRules

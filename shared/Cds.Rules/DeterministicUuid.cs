@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>
 /// Name-based UUIDs (RFC 9562 version 5, SHA-1): the same seed and parts always give the same id, so a replayed

@@ -1,6 +1,6 @@
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>
 /// What the rules see for one hook call. <see cref="Context"/> null means nothing is known about the patient (not

@@ -1,6 +1,6 @@
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>A medication no rule vocabulary recognised: where it was (draft or active) and its codings, never its text.</summary>
 /// <param name="Source">"draft" (being ordered) or "active" (on the medication list).</param>

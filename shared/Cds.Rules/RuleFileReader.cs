@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>One problem found in a rule data file.</summary>
 public sealed record RuleValidationError(string File, string Path, string Message)

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>The kinds of rule the engine knows how to evaluate. A data file names its kind in <c>"kind"</c>.</summary>
 public enum RuleKind

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>
 /// What Epic requires of a card (docs/epic-behaviours.md items 9–14), as a checker any producer or test can run:

@@ -1,12 +1,12 @@
 using Cds.Contracts;
 
-namespace Cds.Enrichment.Rules;
+namespace Cds.Rules;
 
 /// <summary>
 /// How rules read a <see cref="PatientContext"/>: which entries count (status), which lab results are usable
 /// (value, date, unit), and whether a part of the chart is known to be missing (<see cref="PatientContext.Gaps"/>).
 /// </summary>
-internal static class ContextFacts
+public static class ContextFacts
 {
     public const string Allergies = "allergies";
     public const string Medications = "medications";
