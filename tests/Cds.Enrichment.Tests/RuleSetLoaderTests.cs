@@ -32,7 +32,8 @@ public sealed class RuleSetLoaderTests : IDisposable
     private RuleSetValidationException Invalid() => Assert.Throws<RuleSetValidationException>(() => RuleSetLoader.Load(_temp));
 
     private static void AssertProblem(RuleSetValidationException ex, string file, string path, string fragment) =>
-        Assert.Contains(ex.Errors, e => e.File == file && e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase));
+        Assert.True(ex.Errors.Any(e => e.File == file && e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase)),
+            $"no '{fragment}' at {file} {path} in: {ex.Message}");
 
     [Fact]
     public void Shipped_rule_files_load_and_validate()
@@ -82,11 +83,10 @@ public sealed class RuleSetLoaderTests : IDisposable
             j["indicator"] = "urgent";
             j["topic"]!["code"] = "CDS-DRUG-ALLERGY";
         });
-        Mutate("renal-dosing.json", j =>
-        {
-            j["parameters"]!["drugs"]![0]!.AsObject().Remove("egfrBelow");
-            j["parameters"]!["egfrCodes"]![0]!["code"] = "33914-4";
-        });
+        // A structural problem (from the file's records) is reported first and alone for its file; the meaning of a
+        // well-formed file is checked in full.
+        Mutate("renal-dosing.json", j => j["parameters"]!["drugs"]![0]!.AsObject().Remove("egfrBelow"));
+        Mutate("critical-lab.json", j => j["parameters"]!["labs"]![0]!["codes"]![0]!["code"] = "2823-4");
 
         var ex = Invalid();
 
@@ -94,7 +94,7 @@ public sealed class RuleSetLoaderTests : IDisposable
         AssertProblem(ex, "drug-allergy.json", "$.indicator", "unknown indicator");
         AssertProblem(ex, "drug-allergy.json", "$.topic.code", "letters or digits");
         AssertProblem(ex, "renal-dosing.json", "$.parameters.drugs[0].egfrBelow", "required");
-        AssertProblem(ex, "renal-dosing.json", "$.parameters.egfrCodes[0].code", "check digit");
+        AssertProblem(ex, "critical-lab.json", "$.parameters.labs[0].codes[0].code", "check digit");
         Assert.Equal(5, ex.Errors.Count);
         Assert.Contains("drug-allergy.json $.version", ex.Message);
         Assert.Contains("renal-dosing.json $.parameters.drugs[0].egfrBelow", ex.Message);
@@ -189,17 +189,34 @@ public sealed class RuleSetLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_hba1c_threshold_and_look_back_are_rejected()
+    public void Missing_hba1c_threshold_is_rejected()
     {
-        Mutate("diabetes-hba1c-gap.json", j =>
-        {
-            j["parameters"]!.AsObject().Remove("aboveValue");
-            j["parameters"]!["lookbackMonths"] = 0;
-        });
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]!.AsObject().Remove("aboveValue"));
+
+        AssertProblem(Invalid(), "diabetes-hba1c-gap.json", "$.parameters.aboveValue", "required");
+    }
+
+    [Fact]
+    public void Hba1c_look_back_must_be_positive()
+    {
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]!["lookbackMonths"] = 0);
+
+        AssertProblem(Invalid(), "diabetes-hba1c-gap.json", "$.parameters.lookbackMonths", "positive");
+    }
+
+    [Theory]
+    [InlineData("aboveValue", "\"6\"", "must be a number")]
+    [InlineData("aboveValue", "null", "must be a number")]
+    [InlineData("units", "\"%\"", "must be an array")]
+    [InlineData("units", "[\"%\", null]", "must not be null")]
+    public void Values_of_the_wrong_type_are_reported_at_their_path(string name, string json, string fragment)
+    {
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]![name] = JsonNode.Parse(json));
 
         var ex = Invalid();
-        AssertProblem(ex, "diabetes-hba1c-gap.json", "$.parameters.aboveValue", "required");
-        AssertProblem(ex, "diabetes-hba1c-gap.json", "$.parameters.lookbackMonths", "positive");
+        Assert.Single(ex.Errors);
+        Assert.StartsWith("$.parameters." + name, ex.Errors[0].Path, StringComparison.Ordinal);
+        Assert.Contains(fragment, ex.Errors[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]

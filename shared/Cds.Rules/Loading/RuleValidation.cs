@@ -1,0 +1,155 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace Cds.Rules;
+
+/// <summary>One problem found in a rule data file.</summary>
+public sealed record RuleValidationError(string File, string Path, string Message)
+{
+    public override string ToString() => $"{File} {Path}: {Message}";
+}
+
+/// <summary>Every problem found while loading a rule set, in one exception (file and JSON path for each).</summary>
+public sealed class RuleSetValidationException : Exception
+{
+    public RuleSetValidationException(IReadOnlyList<RuleValidationError> errors)
+        : base(BuildMessage(errors))
+    {
+        Errors = errors;
+    }
+
+    public IReadOnlyList<RuleValidationError> Errors { get; }
+
+    private static string BuildMessage(IReadOnlyList<RuleValidationError> errors) =>
+        $"The clinical rule set is invalid ({errors.Count} problem{(errors.Count == 1 ? "" : "s")}):"
+        + string.Concat(errors.Select(e => Environment.NewLine + "  - " + e));
+}
+
+/// <summary>Collects the problems of one file; paths are JSON paths such as <c>$.parameters.drugs[0].ingredient</c>.</summary>
+internal sealed class ErrorSink(string file, List<RuleValidationError> errors)
+{
+    public string File { get; } = file;
+
+    public int Count => errors.Count(e => e.File == File);
+
+    public void Add(string path, string message) => errors.Add(new RuleValidationError(File, path, message));
+}
+
+/// <summary>
+/// The structure of the rule files comes from their records: System.Text.Json with required members (constructor
+/// parameters without a default, <c>required</c> properties), nullable annotations respected and unknown members
+/// refused. Its first structural error in a file is turned into file + path + a short message.
+/// </summary>
+internal static partial class RuleJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    [GeneratedRegex(@"missing required properties including: (?<names>.*)\.?$")]
+    private static partial Regex MissingRequired();
+
+    [GeneratedRegex(@"The JSON property '(?<name>[^']+)' could not be mapped")]
+    private static partial Regex Unmapped();
+
+    [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.?\s+Path:")]
+    private static partial Regex Converted();
+
+    [GeneratedRegex(@"'(?<name>[^']+)'")]
+    private static partial Regex Quoted();
+
+    /// <summary>Deserializes <paramref name="element"/>, or records its first structural problem and returns null.</summary>
+    public static T? Read<T>(JsonElement element, ErrorSink sink)
+        where T : class
+    {
+        if (NullItem(element, "$") is { } at)
+        {
+            sink.Add(at, "must not be null");
+            return null;
+        }
+
+        try
+        {
+            return element.Deserialize<T>(Options) ?? throw new JsonException("must not be null");
+        }
+        catch (JsonException ex)
+        {
+            Report(ex, sink);
+            return null;
+        }
+    }
+
+    /// <summary>Nullable annotations do not reach list items, so a null item is found here (the files never need one).</summary>
+    private static string? NullItem(JsonElement element, string path) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Select(p => NullItem(p.Value, $"{path}.{p.Name}")).FirstOrDefault(p => p is not null),
+        JsonValueKind.Array => element.EnumerateArray()
+            .Select((item, i) => item.ValueKind == JsonValueKind.Null ? $"{path}[{i}]" : NullItem(item, $"{path}[{i}]"))
+            .FirstOrDefault(p => p is not null),
+        _ => null,
+    };
+
+    private static void Report(JsonException ex, ErrorSink sink)
+    {
+        var path = ex.Path ?? "$";
+        var message = ex.Message;
+        if (MissingRequired().Match(message) is { Success: true } missing)
+        {
+            foreach (Match name in Quoted().Matches(missing.Groups["names"].Value))
+            {
+                sink.Add($"{path}.{name.Groups["name"].Value}", "is required");
+            }
+
+            return;
+        }
+
+        if (Unmapped().Match(message) is { Success: true } unmapped)
+        {
+            var name = unmapped.Groups["name"].Value;
+            sink.Add(path.EndsWith("." + name, StringComparison.Ordinal) ? path : $"{path}.{name}", "is not a known property");
+            return;
+        }
+
+        if (Converted().Match(message) is { Success: true } converted)
+        {
+            sink.Add(path, Expected(converted.Groups["type"].Value, path));
+            return;
+        }
+
+        // Null where the record does not allow it (nullable annotations are respected), and anything else STJ says.
+        sink.Add(path, message.Contains("null", StringComparison.OrdinalIgnoreCase) ? "must not be null" : message);
+    }
+
+    /// <summary>
+    /// "must be a number" and the like. STJ names the member's type, or (for a constructor parameter) the record's:
+    /// then the member is looked up by the last name of the path.
+    /// </summary>
+    private static string Expected(string typeName, string path)
+    {
+        var type = typeof(RuleJson).Assembly.GetType(typeName) ?? Type.GetType(typeName);
+        var member = path.Split('.')[^1].Split('[')[0];
+        if (type is not null && type.Assembly == typeof(RuleJson).Assembly
+            && type.GetProperty(member, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { } property)
+        {
+            type = property.PropertyType;
+        }
+
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(decimal) || type == typeof(int) => "must be a number",
+            _ when type == typeof(string) => "must be a string",
+            _ when type == typeof(bool) => "must be true or false",
+            _ when type is not null && type.IsGenericType && type.Name.StartsWith("IReadOnlyList", StringComparison.Ordinal) => "must be an array",
+            _ when type is null && typeName.Contains("List", StringComparison.Ordinal) => "must be an array",
+            _ => "must be an object",
+        };
+    }
+}
