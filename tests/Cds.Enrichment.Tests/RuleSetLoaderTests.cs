@@ -41,13 +41,13 @@ public sealed class RuleSetLoaderTests : IDisposable
         var rules = RuleSetLoader.Load(ShippedDirectory);
 
         Assert.Equal(
-            ["critical-lab", "diabetes-hba1c-gap", "drug-allergy", "duplicate-therapy", "renal-dosing"],
+            ["critical-lab", "diabetes-hba1c-gap", "drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"],
             rules.Rules.Select(r => r.Id).Order());
         Assert.Contains("drug-allergy@1.0.0", rules.Versions);
         Assert.Contains("drug-vocabulary@1.1.0", rules.Versions);
         Assert.Equal(["critical-lab", "diabetes-hba1c-gap"], rules.RulesFor(HookNames.PatientView).Select(r => r.Id).Order());
-        Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSelect).Select(r => r.Id).Order());
-        Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSign).Select(r => r.Id).Order());
+        Assert.Equal(["drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"], rules.RulesFor(HookNames.OrderSelect).Select(r => r.Id).Order());
+        Assert.Equal(["drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"], rules.RulesFor(HookNames.OrderSign).Select(r => r.Id).Order());
         Assert.All(rules.Rules, r => Assert.Matches("^[A-Za-z0-9]{1,100}$", r.Topic.Code));
     }
 
@@ -322,6 +322,24 @@ public sealed class RuleSetLoaderTests : IDisposable
         var empty = Path.Combine(_temp, "empty");
         Directory.CreateDirectory(empty);
         Assert.Contains("no *.json", Assert.Throws<RuleSetValidationException>(() => RuleSetLoader.Load(empty)).Message);
+    }
+
+    [Fact]
+    public void Qt_rule_codes_limits_and_card_length_are_checked()
+    {
+        Mutate("qt-prolonging.json", j =>
+        {
+            j["parameters"]!["qtcCodes"]![0]!["code"] = "8636-4";
+            j["parameters"]!["drugs"]![1]!["rxnorm"] = "2556";
+            j["parameters"]!["aboveValue"] = 5;
+            j["templates"]!["summary"] = "QT risk: the draft order for {drug} is a QT-prolonging drug and the latest QTc, {value} {unit} recorded on {date}, is above {threshold}";
+        });
+
+        var ex = Invalid();
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.qtcCodes[0].code", "check digit");
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.drugs[1].rxnorm", "listed twice");
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.aboveValue", "milliseconds");
+        AssertProblem(ex, "qt-prolonging.json", "$.templates.summary", "under 140");
     }
 
     [Fact]
