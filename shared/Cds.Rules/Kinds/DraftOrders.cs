@@ -29,6 +29,24 @@ internal static class DraftOrders
             ? $"draft:{draft.RequestId.Trim()}"
             : $"draft#{index}:{string.Join(",", draft.Codes.Select(c => $"{c.System}|{c.Code}").Order(StringComparer.Ordinal))}";
 
+    /// <summary>
+    /// Evidence of a draft judged against one result (renal dosing, QT): the draft's codes, how it was recognised, its
+    /// ingredient, the result's code, value, unit and date, and the threshold (from <paramref name="values"/>).
+    /// </summary>
+    public static List<string> AgainstResult(
+        DraftMedication draft, RecognisedBy by, Ingredient ingredient, string label, LabResult result, IReadOnlyList<CodePattern> codes,
+        IReadOnlyDictionary<string, string> values) =>
+        [
+            .. ContextFacts.CodesEvidence("draft", draft.Codes),
+            .. RecognitionEvidence(by),
+            $"ingredient={ingredient.Evidence}",
+            $"{label}={ContextFacts.MatchedCode(result.Codes, codes)}",
+            $"value={values["value"]}",
+            $"unit={(string.IsNullOrWhiteSpace(result.Unit) ? "none" : result.Unit.Trim())}",
+            $"effective={values["date"]}",
+            $"threshold={values["threshold"]}",
+        ];
+
     /// <summary>The context may list the draft itself among the medications; it is not a duplicate of itself.</summary>
     public static bool IsSameOrder(MedicationEntry medication, DraftMedication draft)
     {

@@ -100,15 +100,7 @@ internal sealed class QtProlongingKind : RuleKind<QtProlongingParameters>
                 ["date"] = CardText.Date(qtc.Effective!.Value),
                 ["threshold"] = CardText.Number(parameters.AboveValue),
             };
-            var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
-                .Concat(DraftOrders.RecognitionEvidence(recognisedBy))
-                .Append($"ingredient={drug.Evidence}")
-                .Append($"qtc={ContextFacts.MatchedCode(qtc.Codes, parameters.QtcCodes)}")
-                .Append($"value={values["value"]}")
-                .Append($"unit={values["unit"]}")
-                .Append($"effective={values["date"]}")
-                .Append($"threshold={values["threshold"]}")
-                .ToList();
+            var evidence = DraftOrders.AgainstResult(draft, recognisedBy, drug, "qtc", qtc, parameters.QtcCodes, values);
             yield return builder.Build(subject, rule.Indicator, "summary", "detail", values, evidence, draft);
         }
     }

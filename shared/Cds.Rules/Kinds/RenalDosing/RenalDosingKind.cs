@@ -84,15 +84,7 @@ internal sealed class RenalDosingKind : RuleKind<RenalDosingParameters>
                 ["threshold"] = CardText.Number(entry.EgfrBelow),
                 ["advice"] = entry.Advice,
             };
-            var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
-                .Concat(DraftOrders.RecognitionEvidence(recognisedBy))
-                .Append($"ingredient={vocabulary.Ingredient(entry.Ingredient)!.Evidence}")
-                .Append($"egfr={ContextFacts.MatchedCode(egfr.Codes, parameters.EgfrCodes)}")
-                .Append($"value={values["value"]}")
-                .Append($"unit={(string.IsNullOrWhiteSpace(egfr.Unit) ? "none" : egfr.Unit.Trim())}")
-                .Append($"effective={values["date"]}")
-                .Append($"threshold={values["threshold"]}")
-                .ToList();
+            var evidence = DraftOrders.AgainstResult(draft, recognisedBy, vocabulary.Ingredient(entry.Ingredient)!, "egfr", egfr, parameters.EgfrCodes, values);
             yield return builder.Build(subject, rule.Indicator, "summary", "detail", values, evidence, draft);
         }
     }
