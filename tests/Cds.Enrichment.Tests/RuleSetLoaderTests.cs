@@ -209,6 +209,7 @@ public sealed class RuleSetLoaderTests : IDisposable
     [InlineData("aboveValue", "null", "must be a number")]
     [InlineData("units", "\"%\"", "must be an array")]
     [InlineData("units", "[\"%\", null]", "must not be null")]
+    [InlineData("units", "[\" \"]", "must not be empty")]
     public void Values_of_the_wrong_type_are_reported_at_their_path(string name, string json, string fragment)
     {
         Mutate("diabetes-hba1c-gap.json", j => j["parameters"]![name] = JsonNode.Parse(json));

@@ -69,9 +69,9 @@ internal static partial class RuleJson
     public static T? Read<T>(JsonElement element, ErrorSink sink)
         where T : class
     {
-        if (NullItem(element, "$") is { } at)
+        if (Blank(element, "$") is { } blank)
         {
-            sink.Add(at, "must not be null");
+            sink.Add(blank.Path, blank.Message);
             return null;
         }
 
@@ -86,13 +86,17 @@ internal static partial class RuleJson
         }
     }
 
-    /// <summary>Nullable annotations do not reach list items, so a null item is found here (the files never need one).</summary>
-    private static string? NullItem(JsonElement element, string path) => element.ValueKind switch
+    /// <summary>
+    /// What the records cannot say: a null list item (nullable annotations do not reach list items) or a blank string
+    /// (no member of a rule file may be one). Returns the path and the problem of the first.
+    /// </summary>
+    private static (string Path, string Message)? Blank(JsonElement element, string path) => element.ValueKind switch
     {
-        JsonValueKind.Object => element.EnumerateObject().Select(p => NullItem(p.Value, $"{path}.{p.Name}")).FirstOrDefault(p => p is not null),
+        JsonValueKind.Object => element.EnumerateObject().Select(p => Blank(p.Value, $"{path}.{p.Name}")).FirstOrDefault(p => p is not null),
         JsonValueKind.Array => element.EnumerateArray()
-            .Select((item, i) => item.ValueKind == JsonValueKind.Null ? $"{path}[{i}]" : NullItem(item, $"{path}[{i}]"))
+            .Select((item, i) => item.ValueKind == JsonValueKind.Null ? ($"{path}[{i}]", "must not be null") : Blank(item, $"{path}[{i}]"))
             .FirstOrDefault(p => p is not null),
+        JsonValueKind.String when string.IsNullOrWhiteSpace(element.GetString()) => (path, "must not be empty"),
         _ => null,
     };
 
