@@ -24,7 +24,7 @@ public sealed class EnrichmentMetrics
         _cards = meter.CreateCounter<long>("cds.enrichment.cards", description: "Cards produced by the rules");
         _storeUnavailable = meter.CreateCounter<long>("cds.enrichment.store_unavailable", description: "Evaluations answered without the event store");
         _unrecognised = meter.CreateCounter<long>("cds.enrichment.unrecognised_medications",
-            description: "Medications (draft or active) that no rule vocabulary recognised, by tenant and source: extend Rules/data/drug-vocabulary.json");
+            description: "Medications (draft or active) that no rule vocabulary recognised, by tenant and source: extend shared/Cds.Rules/Vocabulary/drug-vocabulary.json");
         _staleData = meter.CreateCounter<long>("cds.enrichment.stale_data",
             description: "Order-hook evaluations on a patient context older than Enrichment:OrderTimeMaxAge (Epic could not be read again in time)");
         _movedLate = meter.CreateCounter<long>("cds.enrichment.moved_late",

@@ -23,7 +23,7 @@ public static class UnrecognisedMedications
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(input);
-        if (!rules.RulesFor(input.Hook).Any(r => RuleKinds.HasDraft(r.Kind)))
+        if (!rules.RulesFor(input.Hook).Any(r => RuleKinds.ReadsDrafts(r.Evaluator)))
         {
             return [];
         }

@@ -32,7 +32,8 @@ public sealed class RuleSetLoaderTests : IDisposable
     private RuleSetValidationException Invalid() => Assert.Throws<RuleSetValidationException>(() => RuleSetLoader.Load(_temp));
 
     private static void AssertProblem(RuleSetValidationException ex, string file, string path, string fragment) =>
-        Assert.Contains(ex.Errors, e => e.File == file && e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase));
+        Assert.True(ex.Errors.Any(e => e.File == file && e.Path == path && e.Message.Contains(fragment, StringComparison.OrdinalIgnoreCase)),
+            $"no '{fragment}' at {file} {path} in: {ex.Message}");
 
     [Fact]
     public void Shipped_rule_files_load_and_validate()
@@ -40,13 +41,13 @@ public sealed class RuleSetLoaderTests : IDisposable
         var rules = RuleSetLoader.Load(ShippedDirectory);
 
         Assert.Equal(
-            ["critical-lab", "diabetes-hba1c-gap", "drug-allergy", "duplicate-therapy", "renal-dosing"],
+            ["critical-lab", "diabetes-hba1c-gap", "drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"],
             rules.Rules.Select(r => r.Id).Order());
         Assert.Contains("drug-allergy@1.0.0", rules.Versions);
         Assert.Contains("drug-vocabulary@1.1.0", rules.Versions);
         Assert.Equal(["critical-lab", "diabetes-hba1c-gap"], rules.RulesFor(HookNames.PatientView).Select(r => r.Id).Order());
-        Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSelect).Select(r => r.Id).Order());
-        Assert.Equal(["drug-allergy", "duplicate-therapy", "renal-dosing"], rules.RulesFor(HookNames.OrderSign).Select(r => r.Id).Order());
+        Assert.Equal(["drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"], rules.RulesFor(HookNames.OrderSelect).Select(r => r.Id).Order());
+        Assert.Equal(["drug-allergy", "duplicate-therapy", "qt-prolonging", "renal-dosing"], rules.RulesFor(HookNames.OrderSign).Select(r => r.Id).Order());
         Assert.All(rules.Rules, r => Assert.Matches("^[A-Za-z0-9]{1,100}$", r.Topic.Code));
     }
 
@@ -82,11 +83,10 @@ public sealed class RuleSetLoaderTests : IDisposable
             j["indicator"] = "urgent";
             j["topic"]!["code"] = "CDS-DRUG-ALLERGY";
         });
-        Mutate("renal-dosing.json", j =>
-        {
-            j["parameters"]!["drugs"]![0]!.AsObject().Remove("egfrBelow");
-            j["parameters"]!["egfrCodes"]![0]!["code"] = "33914-4";
-        });
+        // A structural problem (from the file's records) is reported first and alone for its file; the meaning of a
+        // well-formed file is checked in full.
+        Mutate("renal-dosing.json", j => j["parameters"]!["drugs"]![0]!.AsObject().Remove("egfrBelow"));
+        Mutate("critical-lab.json", j => j["parameters"]!["labs"]![0]!["codes"]![0]!["code"] = "2823-4");
 
         var ex = Invalid();
 
@@ -94,7 +94,7 @@ public sealed class RuleSetLoaderTests : IDisposable
         AssertProblem(ex, "drug-allergy.json", "$.indicator", "unknown indicator");
         AssertProblem(ex, "drug-allergy.json", "$.topic.code", "letters or digits");
         AssertProblem(ex, "renal-dosing.json", "$.parameters.drugs[0].egfrBelow", "required");
-        AssertProblem(ex, "renal-dosing.json", "$.parameters.egfrCodes[0].code", "check digit");
+        AssertProblem(ex, "critical-lab.json", "$.parameters.labs[0].codes[0].code", "check digit");
         Assert.Equal(5, ex.Errors.Count);
         Assert.Contains("drug-allergy.json $.version", ex.Message);
         Assert.Contains("renal-dosing.json $.parameters.drugs[0].egfrBelow", ex.Message);
@@ -189,17 +189,35 @@ public sealed class RuleSetLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_hba1c_threshold_and_look_back_are_rejected()
+    public void Missing_hba1c_threshold_is_rejected()
     {
-        Mutate("diabetes-hba1c-gap.json", j =>
-        {
-            j["parameters"]!.AsObject().Remove("aboveValue");
-            j["parameters"]!["lookbackMonths"] = 0;
-        });
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]!.AsObject().Remove("aboveValue"));
+
+        AssertProblem(Invalid(), "diabetes-hba1c-gap.json", "$.parameters.aboveValue", "required");
+    }
+
+    [Fact]
+    public void Hba1c_look_back_must_be_positive()
+    {
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]!["lookbackMonths"] = 0);
+
+        AssertProblem(Invalid(), "diabetes-hba1c-gap.json", "$.parameters.lookbackMonths", "positive");
+    }
+
+    [Theory]
+    [InlineData("aboveValue", "\"6\"", "must be a number")]
+    [InlineData("aboveValue", "null", "must be a number")]
+    [InlineData("units", "\"%\"", "must be an array")]
+    [InlineData("units", "[\"%\", null]", "must not be null")]
+    [InlineData("units", "[\" \"]", "must not be empty")]
+    public void Values_of_the_wrong_type_are_reported_at_their_path(string name, string json, string fragment)
+    {
+        Mutate("diabetes-hba1c-gap.json", j => j["parameters"]![name] = JsonNode.Parse(json));
 
         var ex = Invalid();
-        AssertProblem(ex, "diabetes-hba1c-gap.json", "$.parameters.aboveValue", "required");
-        AssertProblem(ex, "diabetes-hba1c-gap.json", "$.parameters.lookbackMonths", "positive");
+        Assert.Single(ex.Errors);
+        Assert.StartsWith("$.parameters." + name, ex.Errors[0].Path, StringComparison.Ordinal);
+        Assert.Contains(fragment, ex.Errors[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -305,6 +323,24 @@ public sealed class RuleSetLoaderTests : IDisposable
         var empty = Path.Combine(_temp, "empty");
         Directory.CreateDirectory(empty);
         Assert.Contains("no *.json", Assert.Throws<RuleSetValidationException>(() => RuleSetLoader.Load(empty)).Message);
+    }
+
+    [Fact]
+    public void Qt_rule_codes_limits_and_card_length_are_checked()
+    {
+        Mutate("qt-prolonging.json", j =>
+        {
+            j["parameters"]!["qtcCodes"]![0]!["code"] = "8636-4";
+            j["parameters"]!["drugs"]![1]!["rxnorm"] = "2556";
+            j["parameters"]!["aboveValue"] = 5;
+            j["templates"]!["summary"] = "QT risk: the draft order for {drug} is a QT-prolonging drug and the latest QTc, {value} {unit} recorded on {date}, is above {threshold}";
+        });
+
+        var ex = Invalid();
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.qtcCodes[0].code", "check digit");
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.drugs[1].rxnorm", "listed twice");
+        AssertProblem(ex, "qt-prolonging.json", "$.parameters.aboveValue", "milliseconds");
+        AssertProblem(ex, "qt-prolonging.json", "$.templates.summary", "under 140");
     }
 
     [Fact]

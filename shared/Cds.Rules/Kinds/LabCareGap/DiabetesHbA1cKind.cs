@@ -1,16 +1,57 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Cds.Contracts;
 
 namespace Cds.Rules;
 
-/// <summary>patient-view rules: care gaps and critical recent results.</summary>
-internal static class PatientRules
+/// <param name="RelatedCodes">
+/// Other codes of the same analyte the rule cannot compare (another method or unit). Their presence means an HbA1c
+/// may exist, so no "none"/"overdue" claim is made from the comparable codes alone.
+/// </param>
+public sealed record DiabetesHbA1cParameters(
+    IReadOnlyList<CodePattern> ConditionCodes,
+    [property: JsonPropertyName("hba1cCodes")] IReadOnlyList<CodePattern> HbA1cCodes,
+    IReadOnlyList<CodePattern> RelatedCodes,
+    IReadOnlyList<string> Units,
+    int LookbackMonths,
+    decimal AboveValue) : RuleParameters;
+
+/// <summary>diabetes-hba1c-gap (a lab care gap): type 2 diabetes with no recent HbA1c, or the latest above target.</summary>
+internal sealed class DiabetesHbA1cKind : RuleKind<DiabetesHbA1cParameters>
 {
+    public override string Name => "diabetes-hba1c-gap";
+    public override IReadOnlyList<string> Hooks { get; } = [HookNames.PatientView];
+    public override IReadOnlyDictionary<string, IReadOnlyList<string>> Templates { get; } = Same(
+        ["summaryNoneOnRecord", "summaryOverdue", "summaryAboveTarget", "detailNoneOnRecord", "detailOverdue", "detailAboveTarget"],
+        ["value", "unit", "date", "months", "target"]);
+
+    protected override void Check(DiabetesHbA1cParameters parameters, DrugVocabulary vocabulary, RuleChecks checks)
+    {
+        checks.RequiredCodes("conditionCodes", parameters.ConditionCodes, CodeSystems.Snomed, CodeSystems.Icd10Cm);
+        checks.RequiredCodes("hba1cCodes", parameters.HbA1cCodes, CodeSystems.Loinc);
+        checks.Codes("relatedCodes", parameters.RelatedCodes, CodeSystems.Loinc);
+        checks.NotEmpty("units", parameters.Units);
+        checks.Positive("lookbackMonths", parameters.LookbackMonths);
+        if (parameters.AboveValue is <= 0 or > 20)
+        {
+            checks.Add("aboveValue", "must be an HbA1c percentage between 0 and 20");
+        }
+    }
+
+    protected override IReadOnlyDictionary<string, string> WorstCase(DiabetesHbA1cParameters parameters, DrugVocabulary vocabulary)
+    {
+        var values = RuleKinds.CommonWorstCase(vocabulary);
+        values["unit"] = RuleKinds.Longest(parameters.Units, "");
+        values["months"] = parameters.LookbackMonths.ToString(CultureInfo.InvariantCulture);
+        values["target"] = CardText.Number(parameters.AboveValue);
+        return values;
+    }
+
     /// <summary>
     /// Type 2 diabetes with no HbA1c in the look-back window, or with the latest one above target. "No HbA1c" is a claim
     /// about absence, so it is only made when the labs are complete (no "labs" gap) and every HbA1c has a date.
     /// </summary>
-    public static IEnumerable<RuleOutcome> DiabetesHbA1c(DiabetesHbA1cParameters parameters, RuleInput input, CardBuilder builder)
+    protected override IEnumerable<RuleOutcome> Evaluate(DiabetesHbA1cParameters parameters, RuleDefinition rule, DrugVocabulary vocabulary, RuleInput input, CardBuilder builder)
     {
         if (input.Context is not { } patient || ContextFacts.HasGap(patient, ContextFacts.Labs))
         {
@@ -77,54 +118,6 @@ internal static class PatientRules
         }
 
         evidence.Add($"gap={variant}");
-        yield return builder.Build("t2dm-hba1c", builder.Rule.Indicator, "summary" + variant, "detail" + variant, values, evidence);
-    }
-
-    /// <summary>The latest result of each listed lab, when recent and beyond its critical limit.</summary>
-    public static IEnumerable<RuleOutcome> CriticalLabs(CriticalLabParameters parameters, RuleInput input, CardBuilder builder)
-    {
-        if (input.Context is not { } patient)
-        {
-            yield break;
-        }
-
-        foreach (var lab in parameters.Labs)
-        {
-            var latest = ContextFacts.Latest(patient, lab.Codes, lab.Units);
-            if (latest is null || latest.Effective < input.Now.AddHours(-lab.MaxAgeHours))
-            {
-                continue;
-            }
-
-            var value = latest.Value!.Value;
-            (string Direction, decimal Limit)? breach =
-                lab.Above is { } above && value > above ? ("above", above)
-                : lab.Below is { } below && value < below ? ("below", below)
-                : null;
-            if (breach is not { } b)
-            {
-                continue;
-            }
-
-            var values = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["lab"] = lab.Display,
-                ["value"] = CardText.Number(value),
-                ["unit"] = string.IsNullOrWhiteSpace(latest.Unit) ? lab.Units[0] : latest.Unit.Trim(),
-                ["date"] = CardText.Date(latest.Effective!.Value),
-                ["limit"] = CardText.Number(b.Limit),
-                ["direction"] = b.Direction,
-            };
-            var evidence = new List<string>
-            {
-                $"lab={ContextFacts.MatchedCode(latest.Codes, lab.Codes)}",
-                $"value={values["value"]}",
-                $"unit={values["unit"]}",
-                $"effective={latest.Effective!.Value.ToString("O", CultureInfo.InvariantCulture)}",
-                $"limit={b.Direction}:{values["limit"]}",
-            };
-            var subject = $"{lab.Id}:{latest.Id ?? latest.Effective!.Value.ToString("O", CultureInfo.InvariantCulture)}";
-            yield return builder.Build(subject, builder.Rule.Indicator, "summary", "detail", values, evidence);
-        }
+        yield return builder.Build("t2dm-hba1c", rule.Indicator, "summary" + variant, "detail" + variant, values, evidence);
     }
 }

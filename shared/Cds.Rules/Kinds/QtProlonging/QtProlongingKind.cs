@@ -1,0 +1,107 @@
+using Cds.Contracts;
+
+namespace Cds.Rules;
+
+/// <summary>A drug with a known risk of torsades de pointes, by its RxNorm ingredient code and the names it goes by.</summary>
+public sealed record QtDrug(string Id, string Display, string Rxnorm, IReadOnlyList<string> Names);
+
+/// <param name="QtcCodes">LOINC codes of a corrected QT interval (any correction formula).</param>
+/// <param name="Units">Accepted spellings of milliseconds; a QTc in another unit is unknown, not normal.</param>
+/// <param name="AboveValue">QTc (ms) above which the drugs are flagged, e.g. 500.</param>
+/// <param name="Drugs">The drugs of this rule; its own list, not the shared vocabulary's.</param>
+public sealed record QtProlongingParameters(
+    IReadOnlyList<CodePattern> QtcCodes,
+    IReadOnlyList<string> Units,
+    decimal AboveValue,
+    int MaxAgeDays,
+    IReadOnlyList<QtDrug> Drugs) : RuleParameters
+{
+    private DrugVocabulary? _recogniser;
+
+    /// <summary>Recognises the drugs in a draft as the shared vocabulary does (code first, then whole-word names).</summary>
+    internal DrugVocabulary Recogniser => _recogniser ??= new DrugVocabulary("qt-prolonging-drugs", "1",
+        [.. Drugs.Select(d => new Ingredient(d.Id, d.Display, d.Rxnorm, [], [], [], d.Names))], []);
+}
+
+/// <summary>
+/// qt-prolonging: a draft of a QT-prolonging drug while the latest recent QTc is above the limit. No QTc, a stale one
+/// or one in an unexpected unit is unknown: no card (as renal dosing treats a missing eGFR), never "QTc normal".
+/// </summary>
+internal sealed class QtProlongingKind : RuleKind<QtProlongingParameters>
+{
+    public override string Name => "qt-prolonging";
+    public override IReadOnlyList<string> Hooks => DraftOrders.Hooks;
+    public override IReadOnlyDictionary<string, IReadOnlyList<string>> Templates { get; } =
+        Same(["summary", "detail"], ["drug", "value", "unit", "date", "threshold"]);
+
+    protected override void Check(QtProlongingParameters parameters, DrugVocabulary vocabulary, RuleChecks checks)
+    {
+        checks.RequiredCodes("qtcCodes", parameters.QtcCodes, CodeSystems.Loinc);
+        checks.NotEmpty("units", parameters.Units);
+        checks.Positive("maxAgeDays", parameters.MaxAgeDays);
+        if (parameters.AboveValue is < 300 or > 700)
+        {
+            checks.Add("aboveValue", "must be a QTc limit in milliseconds between 300 and 700");
+        }
+
+        checks.NotEmpty("drugs", parameters.Drugs);
+        for (var i = 0; i < parameters.Drugs.Count; i++)
+        {
+            var drug = parameters.Drugs[i];
+            if (!RuleHeader.IdPattern().IsMatch(drug.Id) || parameters.Drugs.Take(i).Any(d => d.Id == drug.Id))
+            {
+                checks.Add($"drugs[{i}].id", $"'{drug.Id}' must be a unique id of lower-case letters, digits and dashes");
+            }
+
+            if (Terminology.FormatProblem(CodeSystems.RxNorm, drug.Rxnorm, prefix: false) is { } problem)
+            {
+                checks.Add($"drugs[{i}].rxnorm", problem);
+            }
+            else if (parameters.Drugs.Take(i).Any(d => d.Rxnorm == drug.Rxnorm))
+            {
+                checks.Add($"drugs[{i}].rxnorm", $"RxNorm {drug.Rxnorm} is listed twice");
+            }
+
+            checks.NotEmpty($"drugs[{i}].names", drug.Names);
+        }
+    }
+
+    protected override IReadOnlyDictionary<string, string> WorstCase(QtProlongingParameters parameters, DrugVocabulary vocabulary)
+    {
+        var values = RuleKinds.CommonWorstCase(vocabulary);
+        values["drug"] = RuleKinds.Longest(parameters.Drugs.Select(d => d.Display), "drug");
+        values["unit"] = RuleKinds.Longest(parameters.Units, "");
+        values["threshold"] = CardText.Number(parameters.AboveValue);
+        return values;
+    }
+
+    protected override IEnumerable<RuleOutcome> Evaluate(QtProlongingParameters parameters, RuleDefinition rule, DrugVocabulary vocabulary, RuleInput input, CardBuilder builder)
+    {
+        if (input.Context is not { } patient || input.DraftMedications.Count == 0)
+        {
+            yield break;
+        }
+
+        var qtc = ContextFacts.Latest(patient, parameters.QtcCodes, parameters.Units);
+        if (qtc is null || qtc.Effective < input.Now.AddDays(-parameters.MaxAgeDays) || qtc.Value <= parameters.AboveValue)
+        {
+            yield break;
+        }
+
+        var drugs = parameters.Recogniser;
+        foreach (var (draft, subject, ingredients, recognisedBy) in DraftOrders.Recognised(input, drugs))
+        {
+            var drug = drugs.Ingredient(ingredients[0])!;
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["drug"] = drug.Display,
+                ["value"] = CardText.Number(qtc.Value!.Value),
+                ["unit"] = string.IsNullOrWhiteSpace(qtc.Unit) ? parameters.Units[0] : qtc.Unit.Trim(),
+                ["date"] = CardText.Date(qtc.Effective!.Value),
+                ["threshold"] = CardText.Number(parameters.AboveValue),
+            };
+            var evidence = DraftOrders.AgainstResult(draft, recognisedBy, drug, "qtc", qtc, parameters.QtcCodes, values);
+            yield return builder.Build(subject, rule.Indicator, "summary", "detail", values, evidence, draft);
+        }
+    }
+}
