@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cds.Contracts;
 using Cds.EventStore;
+using Cds.EventStore.Bulk;
 using Cds.EventStore.RuleOutcomes;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
@@ -228,7 +229,7 @@ public sealed class HookPipeline(
 
         // 3. Decide: here when the data is complete — what the request carried, filled by the context enrichment
         // precomputed at patient-view —; over the bus only when the backend token must read what is still missing.
-        var (lateResult, warm) = await ReadPatientStateAsync(hook, ct);
+        var (lateResult, warm, population) = await ReadPatientStateAsync(hook, ct);
         var (context, data) = Complete(hook.Context, warm);
         Evaluation? evaluation;
         var viaBus = context is not { Gaps.Count: 0 };
@@ -265,6 +266,13 @@ public sealed class HookPipeline(
         {
             cards = [.. cards, .. late.Cards];
             source = source == CardSources.Live ? source : CardSources.Cached;
+        }
+        if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow()) is { } precomputed)
+        {
+            // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
+            var topics = cards.Select(c => c.Source.Topic?.Code).ToHashSet();
+            cards = [.. cards, .. precomputed.Cards(() => Guid.NewGuid().ToString()).Where(c => !topics.Contains(c.Source.Topic?.Code))];
+            source = cards.Count > 0 ? CardSources.Cached : source;
         }
 
         // 5. Record before answering: one append per hook (HookReceived … CardsReturned), group-committed.
@@ -377,23 +385,29 @@ public sealed class HookPipeline(
 
     /// <summary>
     /// One read for what the store knows about the patient: a late result of an earlier hook, and (when the prefetch
-    /// has gaps) the context enrichment precomputed. An unavailable store leaves both unknown.
+    /// has gaps) the context enrichment precomputed and, on patient-view, the population run's gaps (answered when no
+    /// live decision comes in time). An unavailable store leaves all of them unknown.
     /// </summary>
-    private async Task<(LateResult? Late, WarmPatientContext? Warm)> ReadPatientStateAsync(HookInvocation hook, CancellationToken ct)
+    private async Task<(LateResult? Late, WarmPatientContext? Warm, PatientPopulationGaps? Population)> ReadPatientStateAsync(
+        HookInvocation hook, CancellationToken ct)
     {
         try
         {
             await using var session = store.QuerySession(hook.Tenant);
             var batch = session.CreateBatchQuery();
             var late = batch.Load<LateResult>(hook.PatientId);
-            var warm = hook.Context is { Gaps.Count: 0 } ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
+            var complete = hook.Context is { Gaps.Count: 0 };
+            var warm = complete ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
+            var population = complete || hook.Service.Hook != HookNames.PatientView
+                ? Task.FromResult<PatientPopulationGaps?>(null)
+                : batch.Load<PatientPopulationGaps>(hook.PatientId);
             await batch.Execute(ct);
-            return (await late, await warm);
+            return (await late, await warm, await population);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(LateResult));
-            return (null, null);
+            return (null, null, null);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Cds.EpicSandbox;
 using Cds.EventStore;
+using Cds.EventStore.Bulk;
 using Marten;
 
 namespace Cds.Platform.Tests;
@@ -136,6 +137,64 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
     }
 
     /// <summary>The hook's timeline once <paramref name="done"/> holds (the platform records asynchronously).</summary>
+    [Fact]
+    public async Task A_patient_view_whose_live_decision_misses_the_deadline_answers_the_population_runs_gap_with_its_age()
+    {
+        var driver = platform.Driver();
+        var patient = SandboxPatients.Type2DiabeticHighA1c;
+        await ForgetAsync(patient);
+
+        // What a population run stores for the patient: the HbA1c gap card and finding as the rules built them (taken
+        // from a live patient-view), found 5 hours ago.
+        var live = driver.BuildPatientView(patient);
+        using (var answered = await driver.SendAsync("cds-patient-view", live))
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+        var decided = await Eventually.WaitForAsync(async () =>
+        {
+            await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);
+            var events = await q.Events.FetchStreamAsync(live["hookInstance"]!.GetValue<string>());
+            return events.Select(e => e.Data).OfType<EnrichmentCompleted>().FirstOrDefault();
+        });
+        var finding = Assert.Single(decided.Findings, f => f.TopicCode == "CDSDMHBA1CGAP");
+        var card = Assert.Single(decided.Cards, c => c.Uuid == finding.CardUuid);
+        await ForgetAsync(patient);
+        await using (var seed = platform.Store.LightweightSession(PlatformFixture.Tenant))
+        {
+            seed.Store(new PatientPopulationGaps
+            {
+                Id = patient, RunId = "run-1", RunAt = DateTimeOffset.UtcNow.AddHours(-5),
+                Gaps = [new PrecomputedGap(finding.RuleId, finding.RuleVersion, "HbA1c above goal", null, finding.Evidence, card, finding)],
+            });
+            await seed.SaveChangesAsync();
+        }
+
+        // Epic takes 10 s for Observations and the prefetch has no labs: the live decision needs the backend read and
+        // misses the deadline, so the answer is the stored gap, saying how old it is.
+        var slow = platform.Sandbox.Faults.Delay(TimeSpan.FromSeconds(10), "Observation");
+        try
+        {
+            var view = driver.BuildPatientView(patient, new HookOptions { PrefetchKeys = ["patient", "conditions", "medications"] });
+            using var response = await driver.SendAsync("cds-patient-view", view);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var doc = await CdsHooksAssert.ReadResponseAsync(response);
+            var shown = Assert.Single(doc.RootElement.GetProperty("cards").EnumerateArray(),
+                c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSDMHBA1CGAP");
+            Assert.EndsWith("(as of 5 h ago)", shown.GetProperty("summary").GetString());
+            Assert.NotEqual(card.Uuid, shown.GetProperty("uuid").GetString());
+            var timeline = await TimelineAsync(view["hookInstance"]!.GetValue<string>(), t => t.CardSource is not null);
+            Assert.Equal(CardSources.Cached, timeline.CardSource);
+        }
+        finally
+        {
+            platform.Sandbox.Faults.Remove(slow);
+            await using var clean = platform.Store.LightweightSession(PlatformFixture.Tenant);
+            clean.Delete<PatientPopulationGaps>(patient);
+            await clean.SaveChangesAsync();
+        }
+    }
+
     private Task<HookTimeline> TimelineAsync(string instance, Func<HookTimeline, bool> done) => Eventually.WaitForAsync(async () =>
     {
         await using var q = platform.Store.QuerySession(PlatformFixture.Tenant);

@@ -37,6 +37,17 @@ public sealed class PopulationGapRun
 /// <summary>A patient's precomputed gaps and how old they are.</summary>
 public sealed record PrecomputedGapAnswer(string RunId, DateTimeOffset RunAt, TimeSpan Age, IReadOnlyList<PrecomputedGap> Gaps)
 {
+    /// <summary>The stored gaps as of <paramref name="now"/>; null when there is no document or it holds no gap.</summary>
+    public static PrecomputedGapAnswer? From(PatientPopulationGaps? stored, DateTimeOffset now)
+    {
+        if (stored is null || stored.Gaps.Count == 0)
+        {
+            return null;
+        }
+        var age = now - stored.RunAt;
+        return new PrecomputedGapAnswer(stored.RunId, stored.RunAt, age < TimeSpan.Zero ? TimeSpan.Zero : age, stored.Gaps);
+    }
+
     /// <summary>
     /// The gaps as cards to answer with, each with its finding (to record with the answer): each card as the rule built it,
     /// a new <paramref name="uuid"/> per card (the finding's <c>CardUuid</c> follows), its age in the summary
@@ -77,13 +88,7 @@ public sealed class PopulationGapLookup(IDocumentStore store, TimeProvider time)
     {
         await using var session = store.QuerySession(tenant);
         var stored = await session.LoadAsync<PatientPopulationGaps>(patientId, ct).ConfigureAwait(false);
-        if (stored is null || stored.Gaps.Count == 0)
-        {
-            return null;
-        }
-
-        var age = time.GetUtcNow() - stored.RunAt;
-        return new PrecomputedGapAnswer(stored.RunId, stored.RunAt, age < TimeSpan.Zero ? TimeSpan.Zero : age, stored.Gaps);
+        return PrecomputedGapAnswer.From(stored, time.GetUtcNow());
     }
 
     /// <summary>The tenant's latest population run (null: none yet).</summary>
