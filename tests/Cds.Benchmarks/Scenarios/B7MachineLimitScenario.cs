@@ -23,7 +23,7 @@ public sealed class B7MachineLimitScenario : IScenario
         // The bare endpoint does almost nothing, so only a hooks service that has stopped answering is "broken" here.
         result.Comparisons.Add(Comparison.From(Id, "max throughput (closed loop, 16 clients)", "hooks/s",
             "hooks service", "bare endpoint (System.Text.Json read, fixed card)", ours, limit, Better.Higher, 0.25,
-            "per hook the platform verifies an RS384 JWT, inserts its jti, validates the request and its FHIR prefetch, crosses the bus to the enrichment process and back, runs the rules and appends the hook's events (about ten PostgreSQL round trips); the bare endpoint parses the body once; both share 2 cores with RabbitMQ, PostgreSQL and the load driver",
+            "per hook the platform verifies an RS384 JWT, validates the request and checks its FHIR prefetch against the R4 model, runs the rules in-process (this request's prefetch is complete: no bus), reads the patient's late result and precomputed context (one batched read) and records the hook with its jti in a group-committed transaction, with tracing on; the bare endpoint parses the body once and touches no database; both share 2 cores with PostgreSQL and the load driver",
             floor: 0.002));
         result.Notes.Add($"request: B1's order-select, {rig.RequestBytes / 1024.0:0.0} KiB, same prepared bodies and JWTs for both sides; the bare endpoint ignores the JWT.");
     }
