@@ -70,7 +70,7 @@ public sealed class B1HookScenario : IScenario
         result.Observations.Add(new Observation(Id, "peak RSS of the hooks service under B1's load",
             peak is { } mb ? $"{mb:0} MB" : "not available (no /proc)", "≤ 200 MB", peak is { } p ? p <= 200 : null,
             peak is > 200
-                ? breakdown + "; the GC settings were chosen by this measurement (docs/benchmarks.md, RSS options); what is left is the mapped assemblies (Firely, Marten, MassTransit, Npgsql, ASP.NET Core) and their JIT code, which only fewer assemblies or ReadyToRun would shrink"
+                ? breakdown + "; the GC settings were chosen by this measurement (docs/benchmarks.md, RSS options); what is left is the mapped assemblies (Firely, Marten, MassTransit, Npgsql, ASP.NET Core) and their JIT code; ReadyToRun was measured and only trades JIT code for larger mapped images (RSS options), so only fewer assemblies in the hooks process would shrink it"
                 : null));
         result.Notes.Add("hooks service resident set " + breakdown + ".");
         result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
