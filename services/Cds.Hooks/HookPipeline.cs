@@ -270,8 +270,7 @@ public sealed class HookPipeline(
         if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow()) is { } precomputed)
         {
             // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
-            var topics = cards.Select(c => c.Source.Topic?.Code).ToHashSet();
-            cards = [.. cards, .. precomputed.Cards(() => Guid.NewGuid().ToString()).Where(c => !topics.Contains(c.Source.Topic?.Code))];
+            cards = [.. cards, .. NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];
             source = cards.Count > 0 ? CardSources.Cached : source;
         }
 
@@ -443,12 +442,18 @@ public sealed class HookPipeline(
         {
             return ([], late);
         }
-        var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
         var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
-        return ([.. late.Cards.Where(c => !topics.Contains(c.Source.Topic?.Code)).Select(c => c with
+        return ([.. NotAlreadyShown(late.Cards, current).Select(c => c with
         {
             Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
         })], late);
+    }
+
+    /// <summary>The cards of <paramref name="extra"/> whose topic the answer does not carry yet (the same advice once).</summary>
+    private static IEnumerable<Card> NotAlreadyShown(IEnumerable<Card> extra, IReadOnlyList<Card> current)
+    {
+        var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
+        return extra.Where(c => !topics.Contains(c.Source.Topic?.Code));
     }
 
     private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";

@@ -219,10 +219,13 @@ internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
     public const string JtiExpiresClaim = "cds.jti_expires";
 
     /// <summary>Registers (tenant, jti) in this instance's own bounded cache: the fallback while the shared store is down.</summary>
-    public bool RegisterLocally(string tenant, string jti, DateTimeOffset expires)
+    public bool RegisterLocally(string tenant, string jti, DateTimeOffset expires) =>
+        RegisterLocally(tenant, jti, expires, "the hook's record failed");
+
+    private bool RegisterLocally(string tenant, string jti, DateTimeOffset expires, string why)
     {
         _metrics?.ReplayDegraded(tenant);
-        _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable; checking replays on this instance only", tenant);
+        _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable ({Why}); checking replays on this instance only", tenant, why);
         return _localReplay.TryRegister(tenant, jti, expires, DateTimeOffset.UtcNow);
     }
 
@@ -242,8 +245,7 @@ internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
             // The shared store is down (PostgreSQL outage): clinicians must keep getting answers, so this instance
             // falls back to its own bounded replay cache — a replay to the same instance is still refused; one to
             // another instance cannot be ruled out until the store is back. Counted and logged as degraded.
-            _log?.LogWarning("Tenant {Tenant}: jti replay store unavailable ({Error})", tenant, e.GetType().Name);
-            return RegisterLocally(tenant, jti, expires);
+            return RegisterLocally(tenant, jti, expires, e.GetType().Name);
         }
     }
 
