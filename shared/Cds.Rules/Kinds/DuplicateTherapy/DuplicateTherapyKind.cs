@@ -32,13 +32,16 @@ internal sealed class DuplicateTherapyKind : RuleKind<DuplicateTherapyParameters
             yield break;
         }
 
+        // Recognised once per hook, not once per draft (names are matched by regex).
+        var recognisedActives = patient.ActiveMedications
+            .Where(ContextFacts.IsActive)
+            .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes, m.Text)))
+            .Where(m => m.Ingredients.Count > 0)
+            .ToList();
+
         foreach (var (draft, subject, ingredients, recognisedBy) in DraftOrders.Recognised(input, vocabulary))
         {
-            var actives = patient.ActiveMedications
-                .Where(m => ContextFacts.IsActive(m) && !DraftOrders.IsSameOrder(m, draft))
-                .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes, m.Text)))
-                .Where(m => m.Ingredients.Count > 0)
-                .ToList();
+            var actives = recognisedActives.Where(a => !DraftOrders.IsSameOrder(a.Medication, draft)).ToList();
 
             // Same ingredient first: it is the stronger statement.
             var byIngredient = actives
