@@ -32,14 +32,16 @@ internal sealed class DuplicateTherapyKind : RuleKind<DuplicateTherapyParameters
             yield break;
         }
 
+        // Recognised once per hook, not once per draft (names are matched by regex).
+        var recognisedActives = patient.ActiveMedications
+            .Where(ContextFacts.IsActive)
+            .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes, m.Text)))
+            .Where(m => m.Ingredients.Count > 0)
+            .ToList();
+
         foreach (var (draft, subject, ingredients, recognisedBy) in DraftOrders.Recognised(input, vocabulary))
         {
-
-            var actives = patient.ActiveMedications
-                .Where(m => ContextFacts.IsActive(m) && !DraftOrders.IsSameOrder(m, draft))
-                .Select(m => (Medication: m, Ingredients: vocabulary.IngredientsOf(m.Codes, m.Text)))
-                .Where(m => m.Ingredients.Count > 0)
-                .ToList();
+            var actives = recognisedActives.Where(a => !DraftOrders.IsSameOrder(a.Medication, draft)).ToList();
 
             // Same ingredient first: it is the stronger statement.
             var byIngredient = actives
@@ -47,20 +49,15 @@ internal sealed class DuplicateTherapyKind : RuleKind<DuplicateTherapyParameters
                 .FirstOrDefault(a => a.Ingredient is not null);
             if (byIngredient.Ingredient is { } shared)
             {
-                var display = vocabulary.Ingredient(shared)!.Display;
-                var classId = vocabulary.Ingredient(shared)!.Classes.FirstOrDefault();
+                var ingredient = vocabulary.Ingredient(shared)!;
+                var classId = ingredient.Classes.FirstOrDefault();
                 var values = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    ["drug"] = display,
-                    ["activeDrug"] = display,
+                    ["drug"] = ingredient.Display,
+                    ["activeDrug"] = ingredient.Display,
                     ["class"] = classId is null ? "" : vocabulary.Class(classId)!.Display,
                 };
-                var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
-                    .Concat(DraftOrders.RecognitionEvidence(recognisedBy))
-                    .Concat(ContextFacts.CodesEvidence("active", byIngredient.Medication.Codes))
-                    .Append($"ingredient={vocabulary.Ingredient(shared)!.Evidence}")
-                    .Append("duplicate=ingredient")
-                    .ToList();
+                var evidence = Evidence(draft, recognisedBy, byIngredient.Medication, $"ingredient={ingredient.Evidence}", "ingredient");
                 yield return builder.Build(subject, rule.Indicator, "summaryIngredient", "detailIngredient", values, evidence, draft);
                 continue;
             }
@@ -87,15 +84,20 @@ internal sealed class DuplicateTherapyKind : RuleKind<DuplicateTherapyParameters
                     ["activeDrug"] = vocabulary.Ingredient(active.Ingredient)!.Display,
                     ["class"] = vocabulary.Class(classId)!.Display,
                 };
-                var evidence = ContextFacts.CodesEvidence("draft", draft.Codes)
-                    .Concat(DraftOrders.RecognitionEvidence(recognisedBy))
-                    .Concat(ContextFacts.CodesEvidence("active", active.Medication.Codes))
-                    .Append($"class={classId}")
-                    .Append("duplicate=class")
-                    .ToList();
+                var evidence = Evidence(draft, recognisedBy, active.Medication, $"class={classId}", "class");
                 yield return builder.Build(subject, rule.Indicator, "summaryClass", "detailClass", values, evidence, draft);
                 break;
             }
         }
     }
+
+    /// <summary>The draft's codes, how it was recognised, the active medication's codes, what they share and how.</summary>
+    private static List<string> Evidence(DraftMedication draft, RecognisedBy by, MedicationEntry active, string shared, string duplicate) =>
+        [
+            .. ContextFacts.CodesEvidence("draft", draft.Codes),
+            .. DraftOrders.RecognitionEvidence(by),
+            .. ContextFacts.CodesEvidence("active", active.Codes),
+            shared,
+            $"duplicate={duplicate}",
+        ];
 }
