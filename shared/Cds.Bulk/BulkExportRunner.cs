@@ -50,9 +50,10 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
 
         var started = Stopwatch.StartNew();
         var cooldowns = 0;
-        var run = await FindOpenAsync(tenant, group, ct).ConfigureAwait(false);
+        var latest = await LatestRequestedAsync(tenant, group, ct).ConfigureAwait(false);
+        var run = latest is null ? null : await FindOpenAsync(tenant, latest.ExportId, ct).ConfigureAwait(false);
         var resumed = run is not null;
-        if (run is null && occurrence is not null && await LatestRequestedAsync(tenant, group, ct).ConfigureAwait(false) is { } latest && latest.RequestedAt >= occurrence)
+        if (run is null && occurrence is not null && latest is not null && latest.RequestedAt >= occurrence)
         {
             return null;
         }
@@ -254,15 +255,11 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         return null;
     }
 
-    private async Task<BulkExportRun?> FindOpenAsync(string tenant, string group, CancellationToken ct)
+    /// <summary>The export <paramref name="exportId"/> when it is not finished (a dead worker's, to resume).</summary>
+    private async Task<BulkExportRun?> FindOpenAsync(string tenant, string exportId, CancellationToken ct)
     {
-        if (await LatestRequestedAsync(tenant, group, ct).ConfigureAwait(false) is not { } latest)
-        {
-            return null;
-        }
-
         await using var session = store.QuerySession(tenant);
-        var run = await LoadAsync(session, latest.ExportId, ct).ConfigureAwait(false);
+        var run = await LoadAsync(session, exportId, ct).ConfigureAwait(false);
         return run.Finished ? null : run;
     }
 

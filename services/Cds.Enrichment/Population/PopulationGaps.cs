@@ -34,23 +34,6 @@ public sealed class PopulationGapFinder(string connectionString, string schema, 
 
     private const string PatientViewHook = "patient-view";
 
-    /// <summary>The findings of every rule (or of <paramref name="ruleId"/>), patient by patient.</summary>
-    public async IAsyncEnumerable<PopulationGap> FindAsync(string tenant, string? ruleId, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
-    {
-        if (ruleId is not null && !RuleIds.Contains(ruleId, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"no patient-level rule '{ruleId}' (known: {string.Join(", ", RuleIds)})", nameof(ruleId));
-        }
-
-        await foreach (var patient in FindByPatientAsync(tenant, now, ct).ConfigureAwait(false))
-        {
-            foreach (var gap in patient.Gaps.Where(g => ruleId is null || g.RuleId == ruleId))
-            {
-                yield return gap;
-            }
-        }
-    }
-
     /// <summary>Every patient of the imported cohort with what every patient-level rule found (one patient's resources in memory at a time).</summary>
     public async IAsyncEnumerable<PatientFindings> FindByPatientAsync(string tenant, DateTimeOffset now, [EnumeratorCancellation] CancellationToken ct)
     {

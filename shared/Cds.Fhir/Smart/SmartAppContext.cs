@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cds.Fhir.Auth;
 
 namespace Cds.Fhir.Smart;
 
@@ -49,7 +50,7 @@ public static class SmartAppContext
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(key, TagSize);
         aes.Encrypt(nonce, plain, output.AsSpan(1 + NonceSize, plain.Length), output.AsSpan(1 + NonceSize + plain.Length), Aad(card.Tenant));
-        return Base64Url(output);
+        return ClientAssertion.Base64Url(output);
     }
 
     /// <summary>The card named by <paramref name="sealedContext"/> for <paramref name="tenant"/>; null when it was altered, belongs to another tenant or is not ours.</summary>
@@ -90,8 +91,6 @@ public static class SmartAppContext
     }
 
     private static byte[] Aad(string tenant) => Encoding.UTF8.GetBytes("cds-smart-link:" + tenant);
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static byte[] FromBase64Url(string text)
     {
