@@ -66,7 +66,7 @@ public sealed class ExplanationReader(IDocumentStore store, IHttpClientFactory h
         return new Explanation(name, card, finding, timeline, [.. facts.OrderByDescending(f => f.UsedByRule).ThenByDescending(f => f.When, StringComparer.Ordinal)], unavailable);
     }
 
-    /// <summary>The token is renewed before it expires (a fifth of its life, at most 5 minutes ahead), one refresh at a time.</summary>
+    /// <summary>The token is renewed when less than 5 minutes of it are left (with a refresh token), one refresh at a time.</summary>
     private async Task RefreshAheadAsync(SmartSession session, CancellationToken ct)
     {
         static bool Due(SmartSession s, DateTimeOffset now) => s.Grant.RefreshToken is not null && s.Grant.ExpiresAt - now < TimeSpan.FromMinutes(5);
