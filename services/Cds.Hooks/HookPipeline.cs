@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
@@ -13,94 +12,6 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
-
-/// <summary>What a hook call asks for, once authenticated, parsed and validated: its identity fields, mapped once. No tokens in here.</summary>
-public sealed record HookInvocation
-{
-    public required string Tenant { get; init; }
-    public required CdsService Service { get; init; }
-    public required string HookInstance { get; init; }
-    public required string PatientId { get; init; }
-    public string? EncounterId { get; init; }
-    public string? UserId { get; init; }
-    public PatientContext? Context { get; init; }
-    public IReadOnlyList<DraftMedication> DraftMedications { get; init; } = [];
-    public IReadOnlyList<string> PrefetchKeys { get; init; } = [];
-    public PrefetchResolved? Prefetch { get; init; }
-    public EpicExtension? Epic { get; init; }
-    public bool Stripped { get; init; }
-    /// <summary>The caller's CDS Hooks 2.0 <c>tenant</c> JWT claim, when it sent one (recorded with HookReceived).</summary>
-    public string? ClientTenant { get; init; }
-    /// <summary>The call's JWT id, registered with the hook's record (the replay check); null when auth is disabled.</summary>
-    public HookRecorder.HookJti? Jti { get; init; }
-
-    /// <summary>A validated request as the pipeline runs it: ids, context and draft medications — no token, no names.</summary>
-    public static HookInvocation From(HookRequest request, string tenant, CdsService service, PatientContext? context,
-        PrefetchResolved? prefetch, bool stripped) => new()
-    {
-        Tenant = tenant,
-        Service = service,
-        HookInstance = request.HookInstance,
-        PatientId = request.ContextData.PatientId,
-        EncounterId = request.ContextData.EncounterId,
-        UserId = request.ContextData.UserId,
-        Context = context,
-        DraftMedications = request.ContextData.DraftOrders?.Medications ?? [],
-        PrefetchKeys = [.. request.Prefetch.Keys],
-        Prefetch = prefetch,
-        Epic = request.Extension?.ToEvent(),
-        Stripped = stripped,
-    };
-
-    /// <summary>The hook's first event.</summary>
-    public HookReceived ToReceived(DateTimeOffset receivedAt) => new(Tenant, HookInstance, Service.Hook, Service.Id, PatientId,
-        EncounterId, UserId, receivedAt, PrefetchKeys, Epic, Stripped, ClientTenant);
-
-    /// <summary>The hook's last event: what Epic got.</summary>
-    public CardsReturned ToReturned(IReadOnlyList<Card> cards, double elapsedMs, DateTimeOffset at, string source) =>
-        new(cards, elapsedMs, source != CardSources.Live, at, source, Service.Id, PatientId, EncounterId, UserId);
-
-    /// <summary>The bus message asking enrichment to evaluate this hook.</summary>
-    public EvaluateHook ToEvaluateHook(DateTimeOffset receivedAt, TimeSpan deadline) => new()
-    {
-        Tenant = Tenant,
-        HookInstance = HookInstance,
-        Hook = Service.Hook,
-        ServiceId = Service.Id,
-        PatientId = PatientId,
-        EncounterId = EncounterId,
-        UserId = UserId,
-        Context = Context,
-        DraftMedications = DraftMedications,
-        RequestedAt = receivedAt,
-        Deadline = receivedAt + deadline,
-    };
-}
-
-/// <summary>
-/// A hook's time, computed once from its arrival (<see cref="Stopwatch.GetTimestamp"/>, before authentication, as
-/// Epic's timer counts from its send): the prefetch fetch may take the first half of the deadline, the evaluation may
-/// be waited for until the answer reserve, and at the hard stop Epic gets an answer whatever is pending.
-/// </summary>
-public readonly record struct HookBudget(long ArrivedAt, TimeSpan Deadline, TimeSpan PrefetchUntil, TimeSpan EvaluationUntil)
-{
-    public static HookBudget From(long arrivedAt, TimeSpan deadline, TimeSpan answerReserve) =>
-        new(arrivedAt, deadline, deadline / 2, deadline - answerReserve);
-
-    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(ArrivedAt);
-    public TimeSpan PrefetchLeft => Left(PrefetchUntil);
-    public TimeSpan EvaluationLeft => Left(EvaluationUntil);
-    public TimeSpan HardStopLeft => Left(Deadline);
-
-    private TimeSpan Left(TimeSpan until) => until - Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
-}
-
-public static class EpicExtensionMapping
-{
-    /// <summary>The Epic extension block as the hook event records it.</summary>
-    public static EpicExtension ToEvent(this EpicRequestExtension e) =>
-        new(e.TriggerAction, e.TriggerActionMeaning, e.CriteriaId, e.EpicVersion, e.Other.Count == 0 ? null : e.Other);
-}
 
 /// <summary>
 /// The hook path, top to bottom: read and validate the call → fetch what prefetch lacks with the hook's own token

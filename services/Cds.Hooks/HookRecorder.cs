@@ -7,31 +7,6 @@ using Npgsql;
 
 namespace Cds.Hooks;
 
-/// <summary>How the hook recorder batches (configuration section <c>Hooks:Recorder</c>).</summary>
-public sealed class HookRecorderOptions
-{
-    public const string Section = "Hooks:Recorder";
-
-    /// <summary>How long the first hook of a batch waits for others to join it (at most 2 ms; default 1 ms).</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>Most hooks in one transaction (default 64).</summary>
-    public int MaxBatch { get; set; } = 64;
-}
-
-/// <summary>What became of one hook's append.</summary>
-public enum RecordOutcome
-{
-    /// <summary>Committed: the hook may answer.</summary>
-    Recorded,
-    /// <summary>The hookInstance was already recorded (Epic repeated the call): answer what is stored.</summary>
-    AlreadyRecorded,
-    /// <summary>The call's JWT id was used before (a replayed token): refused 401, nothing recorded.</summary>
-    Replay,
-    /// <summary>The store is unreachable or refused the batch: the hook answers unrecorded, as when the store is down.</summary>
-    Failed,
-}
-
 /// <summary>
 /// Group commit of hook streams: every hook's one append (<see cref="HookReceived"/> … <see cref="CardsReturned"/>)
 /// joins the batch of its tenant; a batch (at most <see cref="HookRecorderOptions.MaxBatch"/> hooks, gathered for at

@@ -1,16 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Cds.Contracts;
 using Cds.EventStore;
 using Marten;
 
 namespace Cds.Smart;
-
-/// <summary>One clinical fact read live from Epic; <see cref="UsedByRule"/> when its code is in the finding's evidence.</summary>
-public sealed record Fact(string Kind, string What, string Value, string? When, bool UsedByRule);
-
-/// <summary>Everything the explanation page shows for one card.</summary>
-public sealed record Explanation(string PatientName, Card Card, Finding? Finding, HookTimeline Timeline, IReadOnlyList<Fact> Facts, IReadOnlyList<string> Unavailable);
 
 /// <summary>
 /// Reads one card's explanation: the hook's timeline from the event store in the launch's tenant, refused unless it is

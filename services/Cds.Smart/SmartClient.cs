@@ -1,28 +1,9 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Cds.Fhir.Smart;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.Smart;
-
-/// <summary>The endpoints a tenant's <c>.well-known/smart-configuration</c> names.</summary>
-public sealed record SmartEndpoints(Uri Authorize, Uri Token);
-
-/// <summary>What the token endpoint granted: kept in the server-side session only.</summary>
-public sealed record TokenGrant(string AccessToken, DateTimeOffset ExpiresAt, string? RefreshToken, string Scope, string? Patient, string? Encounter,
-    string? FhirUser, string? AppContext);
-
-/// <summary>A PKCE pair: the verifier stays server-side, the S256 challenge goes to authorize.</summary>
-public sealed record Pkce(string Verifier, string Challenge)
-{
-    public static Pkce New()
-    {
-        var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        return new Pkce(verifier, Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))));
-    }
-}
 
 /// <summary>
 /// The app's calls to a tenant's Epic: smart-configuration, the code exchange and the refresh. Only the configured
@@ -100,6 +81,3 @@ public sealed class SmartClient(IHttpClientFactory http, TimeProvider time)
         return issuerOk && jwt.Audiences.Contains(tenant.App.ClientId) && jwt.TryGetPayloadValue<string>("fhirUser", out var user) ? user : null;
     }
 }
-
-/// <summary>A launch that cannot go on; the message names the tenant and the step, never a token or a patient.</summary>
-public sealed class SmartLaunchException(string message) : Exception(message);

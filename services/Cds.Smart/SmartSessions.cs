@@ -1,24 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Cds.Fhir.Smart;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.Smart;
-
-/// <summary>An authorize request on its way: bound to the browser by the login cookie, to Epic by <see cref="State"/>.</summary>
-public sealed record PendingLogin(string State, SmartTenant Tenant, SmartEndpoints Endpoints, Pkce Pkce, string? CardContext, DateTimeOffset Expires);
-
-/// <summary>A signed-in launch: the tokens and the context, never sent to the browser (which holds only the cookie).</summary>
-public sealed class SmartSession(SmartTenant tenant, SmartEndpoints endpoints, TokenGrant grant, CardReference? card)
-{
-    public SmartTenant Tenant { get; } = tenant;
-    public SmartEndpoints Endpoints { get; } = endpoints;
-    public TokenGrant Grant { get; set; } = grant;
-    public CardReference? Card { get; } = card;
-    public SemaphoreSlim Refreshing { get; } = new(1, 1);
-    public DateTimeOffset LastUsed { get; set; }
-    public string Patient => Grant.Patient ?? "";
-}
 
 /// <summary>
 /// The backend-for-frontend state. The browser holds two opaque random cookies, HttpOnly and Secure: the login cookie

@@ -4,9 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cds.Smart;
 
-/// <summary>A tenant the app serves: its FHIR base (the only <c>iss</c> it accepts) and its SMART app registration.</summary>
-public sealed record SmartTenant(string Id, Uri FhirBase, SmartAppRegistration App, string? ClientSecret);
-
 /// <summary>
 /// The tenants with a <c>Tenants:{id}:SmartApp</c> registration. An <c>iss</c> is accepted only when it is one of their
 /// FHIR bases, compared after normalisation and never fetched otherwise: no open redirect, no request to a stranger.
@@ -30,22 +27,4 @@ public sealed class SmartTenants(IOptions<FhirTenantsOptions> options)
     }
 
     public SmartTenant? ById(string? id) => _tenants.FirstOrDefault(t => string.Equals(t.Id, id, StringComparison.OrdinalIgnoreCase));
-}
-
-/// <summary>Start-up validation: every SMART registration and the link key (the messages name the tenant and the setting).</summary>
-public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : IValidateOptions<FhirTenantsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
-    {
-        var problems = options.Tenants.SelectMany(t => TenantOptionsValidator.SmartAppProblems(t.Value).Select(p => $"Tenant '{t.Key}': {p}")).ToList();
-        if (!options.Tenants.Values.Any(t => t.SmartApp is not null))
-        {
-            problems.Add("No tenant has a SmartApp registration: add Tenants:<id>:SmartApp (ClientId, ClientType, RedirectUri, Scopes).");
-        }
-        if (SmartAppContext.KeyProblem(app.Value.AppContextKey) is { } keyProblem)
-        {
-            problems.Add($"{SmartAppOptions.Section}:AppContextKey {keyProblem}");
-        }
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
 }

@@ -1,37 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using Cds.Contracts;
 using Cds.EventStore;
 
 namespace Cds.WriteBack;
-
-/// <summary>The note's stable identifier: the same feedback (tenant, hook, card, outcome) always gives the same value.</summary>
-public sealed record NoteIdentity(string System, string Value)
-{
-    /// <summary>The <c>If-None-Exist</c> query: <c>identifier=system|value</c> (escaped).</summary>
-    public string IfNoneExistQuery => "identifier=" + Uri.EscapeDataString($"{System}|{Value}");
-
-    public string Token => $"{System}|{Value}";
-
-    public static NoteIdentity For(string system, string tenant, string hookInstance, string cardUuid, string outcome)
-    {
-        var key = $"urn:cds:note:{tenant}:{hookInstance}:{cardUuid}:{outcome}";
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        return new NoteIdentity(system, Convert.ToHexStringLower(hash)[..40]);
-    }
-}
-
-/// <summary>What the policy decided for one feedback item.</summary>
-public abstract record WriteBackDecision
-{
-    private WriteBackDecision() { }
-
-    /// <summary>No note: <see cref="Reason"/> says why (for logs and metrics; no PHI).</summary>
-    public sealed record Skip(string Reason) : WriteBackDecision;
-
-    /// <summary>Write a note for <see cref="Card"/> because of <see cref="Trigger"/>.</summary>
-    public sealed record Write(WriteBackTrigger Trigger, NoteIdentity Identity, Card Card, Finding? Finding) : WriteBackDecision;
-}
 
 /// <summary>
 /// The write-back decision, pure: tenant settings + the feedback + the hook's timeline in, a decision out. No I/O,

@@ -1,5 +1,3 @@
-using Cds.EventStore.Bulk;
-using Cds.Fhir.Bulk;
 using Cds.Fhir.Configuration;
 using Cronos;
 using Microsoft.Extensions.Hosting;
@@ -7,23 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Bulk;
-
-/// <summary>What runs after a scheduled export completed (the population run), in the instance that ran the export.</summary>
-public interface IBulkExportFollowUp
-{
-    Task AfterExportAsync(string tenant, BulkExportRun run, CancellationToken ct);
-}
-
-/// <summary>What one scheduled occurrence did in this instance.</summary>
-public enum ScheduledOutcome
-{
-    /// <summary>This instance ran the export (completed, or failed for good) and its follow-up.</summary>
-    Ran,
-    /// <summary>Another instance holds the occurrence or already ran it.</summary>
-    Skipped,
-    /// <summary>The run threw (logged, retried at the next occurrence or by resume).</summary>
-    Failed,
-}
 
 /// <summary>
 /// The scheduled export of every tenant with <c>Tenants:{id}:Bulk:Schedule</c> (cron, UTC): at each occurrence, in every
@@ -106,36 +87,4 @@ public sealed partial class BulkExportScheduler(BulkExportRunner runner, IOption
 
     [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "Scheduled export of tenant {Tenant} at {Occurrence} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, string tenant, DateTimeOffset occurrence, string error);
-}
-
-/// <summary>Start-up check of <c>Tenants:{id}:Bulk:Schedule</c> (with the other tenant checks, ValidateOnStart): the tenant, the setting and why.</summary>
-public sealed class BulkScheduleValidator : IValidateOptions<FhirTenantsOptions>
-{
-    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
-    {
-        var failures = new List<string>();
-        foreach (var (id, tenant) in options.Tenants)
-        {
-            if (string.IsNullOrWhiteSpace(tenant.Bulk.Schedule))
-            {
-                continue;
-            }
-
-            try
-            {
-                BulkExportScheduler.Parse(tenant.Bulk.Schedule);
-            }
-            catch (CronFormatException ex)
-            {
-                failures.Add($"Tenant '{id}': Tenants:{id}:Bulk:Schedule '{tenant.Bulk.Schedule}' is not a cron expression (5 fields, or 6 with seconds): {ex.Message}");
-            }
-
-            if (string.IsNullOrWhiteSpace(tenant.Bulk.GroupId))
-            {
-                failures.Add($"Tenant '{id}': Tenants:{id}:Bulk:Schedule is set but Tenants:{id}:Bulk:GroupId is not: a scheduled export needs the Group to export.");
-            }
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
 }

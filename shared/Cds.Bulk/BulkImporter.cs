@@ -8,16 +8,6 @@ using NpgsqlTypes;
 
 namespace Cds.Bulk;
 
-/// <summary>What importing one file did: counts, and the file's content hash. The keys of what was added or changed wait in <see cref="BulkImporter.ChangesAsync"/>.</summary>
-public sealed record FileImportResult(long Resources, long Bytes, long Skipped, string ContentHash, long Added, long Changed, long Unchanged);
-
-/// <summary>A file of a Group's first export listed one resource twice: import it again through staging (<c>allowDirect: false</c>).</summary>
-public sealed class DuplicateResourceException(string type)
-    : Exception($"a {type} file lists a resource twice: the direct copy was refused by the primary key; import it through staging");
-
-/// <summary>Keys ("Type/id") of resources one file added or changed, a page at a time.</summary>
-public sealed record ChangedKeys(IReadOnlyList<string> Added, IReadOnlyList<string> Changed);
-
 /// <summary>
 /// Imports NDJSON lines into <c>{schema}.bulk_resources</c> inside the caller's transaction, in one pass over the data:
 /// each line is scanned (type, id, patient) and hashed once (SHA-256 of its bytes, as Epic sent them: Epic's export has no

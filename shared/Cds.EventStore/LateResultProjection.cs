@@ -1,22 +1,8 @@
-using Cds.Contracts;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
 
 namespace Cds.EventStore;
-
-/// <summary>
-/// An evaluation that finished after its hook had answered, waiting to be shown on the patient's next hook
-/// (patient-view → order-select, order-select → order-sign). Id = patient id (per tenant); the newest wins.
-/// </summary>
-public sealed class LateResult
-{
-    public string Id { get; set; } = "";
-    public string HookInstance { get; set; } = "";
-    public string Hook { get; set; } = "";
-    public List<Card> Cards { get; set; } = [];
-    public DateTimeOffset CompletedAt { get; set; }
-}
 
 /// <summary>Inline: a late <see cref="EnrichmentCompleted"/> with cards becomes the patient's <see cref="LateResult"/>.</summary>
 public sealed partial class LateResultProjection : EventProjection

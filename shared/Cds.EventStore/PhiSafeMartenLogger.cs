@@ -80,12 +80,3 @@ public sealed partial class PhiSafeMartenLogger(ILogger logger) : IMartenLogger,
         Message = "Marten command failed: {ExceptionTypes}, SQL state {SqlState} (table {Table}, constraint {Constraint}). Statement: {Statement}")]
     private static partial void CommandFailed(ILogger logger, string exceptionTypes, string? sqlState, string? table, string? constraint, string statement);
 }
-
-/// <summary>Puts <see cref="PhiSafeMartenLogger"/> in place of Marten's default logger.</summary>
-internal sealed class PhiSafeMartenLogging(ILoggerFactory loggers) : IConfigureMarten
-{
-    public void Configure(IServiceProvider services, StoreOptions options)
-    {
-        options.Logger(new PhiSafeMartenLogger(loggers.CreateLogger(PhiSafeMartenLogger.Category)));
-    }
-}

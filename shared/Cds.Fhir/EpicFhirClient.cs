@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text.RegularExpressions;
 using Cds.Fhir.Configuration;
 using Cds.Fhir.Http;
@@ -13,16 +11,6 @@ using Polly.Timeout;
 using Tasks = System.Threading.Tasks;
 
 namespace Cds.Fhir;
-
-/// <summary>Gives the Epic FHIR client of a tenant.</summary>
-public interface IEpicFhirClientFactory
-{
-    /// <summary>The client of <paramref name="tenant"/>; <see cref="TenantConfigurationException"/> when the tenant is unknown.</summary>
-    EpicFhirClient ForTenant(string tenant);
-}
-
-/// <summary>Outcome of a create: <see cref="Created"/> is false when <c>If-None-Exist</c> matched an existing resource (HTTP 200).</summary>
-public sealed record CreateResult<T>(T? Resource, bool Created, int StatusCode, string? Id, string? Location) where T : Resource;
 
 /// <summary>
 /// Epic-aware FHIR R4 access for one tenant, over Firely's <see cref="FhirClient"/> and the tenant's HttpClient
@@ -318,85 +306,3 @@ public sealed partial class EpicFhirClient
     [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,256}$")]
     private static partial Regex IdPattern();
 }
-
-/// <summary>
-/// CapabilityStatement per tenant, fetched once. When Epic does not serve it, support is "unknown" (overrides only) and
-/// the fetch is tried again after a minute; a token or configuration failure goes to the caller and is retried next time.
-/// </summary>
-internal sealed class CapabilityCache
-{
-    private readonly ConcurrentDictionary<string, (Tasks.Task<CapabilityStatement?> Task, DateTimeOffset FetchedAt)> _cache = new(StringComparer.OrdinalIgnoreCase);
-    private readonly TimeProvider _clock;
-    private readonly ILogger<CapabilityCache> _logger;
-
-    public CapabilityCache(TimeProvider clock, ILogger<CapabilityCache> logger)
-    {
-        _clock = clock;
-        _logger = logger;
-    }
-
-    public async Tasks.Task<CapabilityStatement?> GetAsync(EpicFhirClient client, CancellationToken ct)
-    {
-        var now = _clock.GetUtcNow();
-        var entry = _cache.AddOrUpdate(client.Tenant,
-            _ => (FetchAsync(client), now),
-            (_, existing) => existing.Task.IsFaulted || existing.Task.IsCanceled
-                             || (existing.Task.IsCompletedSuccessfully && existing.Task.Result is null && now - existing.FetchedAt > TimeSpan.FromMinutes(1))
-                ? (FetchAsync(client), now)
-                : existing);
-        return await entry.Task.WaitAsync(ct).ConfigureAwait(false);
-    }
-
-    public void Clear(string tenant) => _cache.TryRemove(tenant, out _);
-
-    private async Tasks.Task<CapabilityStatement?> FetchAsync(EpicFhirClient client)
-    {
-        try
-        {
-            return await client.GetCapabilityStatementAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (EpicFhirException ex) when (ex is EpicFhirCallException or EpicNotAuthorizedForServiceException)
-        {
-            _logger.LogWarning("CapabilityStatement of tenant {Tenant} unavailable ({Error}); search parameters are checked against overrides only",
-                client.Tenant, ex.GetType().Name);
-            return null;
-        }
-    }
-}
-
-/// <summary>Default <see cref="IEpicFhirClientFactory"/>.</summary>
-internal sealed class EpicFhirClientFactory : IEpicFhirClientFactory
-{
-    private readonly FhirTenantRegistry _tenants;
-    private readonly IHttpClientFactory _httpClientFactory;
-    private readonly CapabilityCache _capabilities;
-    private readonly FhirMetrics _metrics;
-    private readonly ILoggerFactory _loggers;
-    private readonly IReadOnlySet<string> _registeredTenants;
-
-    public EpicFhirClientFactory(FhirTenantRegistry tenants, IHttpClientFactory httpClientFactory, CapabilityCache capabilities, FhirMetrics metrics,
-        ILoggerFactory loggers, RegisteredTenantClients registered)
-    {
-        _tenants = tenants;
-        _httpClientFactory = httpClientFactory;
-        _capabilities = capabilities;
-        _metrics = metrics;
-        _loggers = loggers;
-        _registeredTenants = registered.TenantIds;
-    }
-
-    public EpicFhirClient ForTenant(string tenant)
-    {
-        _tenants.Get(tenant);
-        if (!_registeredTenants.Contains(tenant))
-        {
-            throw new TenantConfigurationException(tenant,
-                ["the tenant was added after start-up; its HttpClient (token, retries, breaker) is registered at start-up only: restart the service."]);
-        }
-
-        return new EpicFhirClient(tenant, _tenants, _httpClientFactory, _capabilities, _metrics, _loggers.CreateLogger<EpicFhirClient>());
-    }
-}
-
-/// <summary>Tenant ids whose HttpClients were registered by AddCdsFhir.</summary>
-internal sealed record RegisteredTenantClients(IReadOnlySet<string> TenantIds);

@@ -2,14 +2,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-/// <summary>A medication no rule vocabulary recognised: where it was (draft or active) and its codings, never its text.</summary>
-/// <param name="Source">"draft" (being ordered) or "active" (on the medication list).</param>
-/// <param name="Codes">"system|code" of each coding ("rxnorm|860975", an Epic OID, …), or "text-only".</param>
-public sealed record UnrecognisedMedication(string Source, IReadOnlyList<string> Codes)
-{
-    public override string ToString() => $"{Source} {string.Join(",", Codes)}";
-}
-
 /// <summary>
 /// Which medications the medication rules could not place (no listed product, ingredient code or ingredient name):
 /// the rules stay silent about them, so a site counts them to extend the vocabulary. Pure; only for hooks whose rules

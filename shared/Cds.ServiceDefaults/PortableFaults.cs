@@ -1,6 +1,5 @@
 using Cds.EventStore;
 using MassTransit;
-using MassTransit.Configuration;
 
 namespace Cds.ServiceDefaults;
 
@@ -23,24 +22,4 @@ internal sealed class PortableFaultsObserver : IConsumerConfigurationObserver
         where TConsumer : class
         where TMessage : class =>
         configurator.UseFilter(new PortableFaultFilter<TConsumer, TMessage>());
-}
-
-/// <summary>Replaces any exception but a cancellation leaving the consumer with a <see cref="PortableException"/>.</summary>
-internal sealed class PortableFaultFilter<TConsumer, TMessage> : IFilter<ConsumerConsumeContext<TConsumer, TMessage>>
-    where TConsumer : class
-    where TMessage : class
-{
-    public async Task Send(ConsumerConsumeContext<TConsumer, TMessage> context, IPipe<ConsumerConsumeContext<TConsumer, TMessage>> next)
-    {
-        try
-        {
-            await next.Send(context).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or PortableException))
-        {
-            throw PortableException.From(ex);
-        }
-    }
-
-    public void Probe(ProbeContext context) => context.CreateFilterScope("portable-faults");
 }

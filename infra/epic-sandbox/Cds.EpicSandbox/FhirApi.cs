@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.EpicSandbox;
@@ -538,23 +537,5 @@ internal sealed class FhirApi(EpicSandboxServer server)
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = FhirJsonType;
         await ctx.Response.WriteAsync(body.ToJsonString(), ctx.RequestAborted);
-    }
-}
-
-/// <summary>Epic-looking FHIR ids: letters, digits, '.', '-', ending in '3'.</summary>
-public static class EpicId
-{
-    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-";
-
-    public static string New(int length = 40)
-    {
-        var bytes = RandomNumberGenerator.GetBytes(length);
-        var sb = new StringBuilder("e", length + 2);
-        foreach (var b in bytes)
-        {
-            sb.Append(Alphabet[b % Alphabet.Length]);
-        }
-
-        return sb.Append('3').ToString();
     }
 }

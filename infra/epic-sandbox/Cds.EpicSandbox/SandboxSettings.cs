@@ -1,22 +1,5 @@
 namespace Cds.EpicSandbox;
 
-/// <summary>Which of a client's two Epic ids the sandbox accepts (docs/epic-behaviours.md item 15).</summary>
-public enum SandboxEnvironment
-{
-    NonProduction,
-    Production,
-}
-
-/// <summary>How the sandbox treats a search's <c>_count</c>.</summary>
-public enum CountMode
-{
-    /// <summary>Page size = min(_count, <see cref="SandboxSettings.MaxPageSize"/>): _count is only a ceiling.</summary>
-    Ceiling,
-
-    /// <summary>Epic ignores _count and uses its own page size, which can be larger than asked (docs/epic-behaviours.md item 19).</summary>
-    Ignore,
-}
-
 public sealed record SandboxSettings
 {
     /// <summary>0 = pick a free port (tests). The command defaults to 5180.</summary>

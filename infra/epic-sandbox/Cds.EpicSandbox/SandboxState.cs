@@ -2,54 +2,6 @@ using System.Collections.Concurrent;
 
 namespace Cds.EpicSandbox;
 
-public enum WriteOutcome
-{
-    /// <summary>A new resource was stored (201).</summary>
-    Created,
-
-    /// <summary>If-None-Exist matched exactly one resource: nothing stored (200).</summary>
-    MatchedExisting,
-
-    /// <summary>Refused (400/403/412/...): nothing stored.</summary>
-    Rejected,
-}
-
-/// <summary>One create the sandbox received. Identifiers are "system|value".</summary>
-public sealed record WriteRecord(
-    DateTimeOffset At,
-    string ResourceType,
-    string? Id,
-    IReadOnlyList<string> Identifiers,
-    string? PatientId,
-    string? IfNoneExist,
-    WriteOutcome Outcome,
-    int Status,
-    string? ClientId);
-
-/// <summary>One token request. No assertion, no token is kept.</summary>
-public sealed record TokenRequestRecord(
-    DateTimeOffset At,
-    string? ClientId,
-    string? GrantType,
-    string? Algorithm,
-    string? RequestedScope,
-    string? GrantedScope,
-    int Status,
-    string? Error,
-    string? ErrorDescription);
-
-/// <summary>One request to the FHIR API (path and query only: never the Authorization header).</summary>
-public sealed record FhirRequestRecord(
-    DateTimeOffset At,
-    string Method,
-    string PathAndQuery,
-    string? ResourceType,
-    string? Interaction,
-    int Status,
-    string? ClientId,
-    double ElapsedMs,
-    string? Fault);
-
 /// <summary>What the sandbox received, for assertions in tests (and `GET /_sandbox/writes|requests`).</summary>
 public sealed class SandboxState(int maxRecords = 100_000)
 {

@@ -4,10 +4,6 @@ using Hl7.Fhir.Model;
 
 namespace Cds.EpicSandbox;
 
-internal sealed record SearchError(int Status, JsonObject Outcome);
-
-internal sealed record SearchResult(IReadOnlyList<Resource> Matches, IReadOnlyList<JsonObject> Warnings, int? Count, bool IncludeMedications = false);
-
 /// <summary>The search parameters the sandbox supports, Epic-strict: under-specified searches are refused,
 /// unknown parameters are ignored with a 4122 warning entry.</summary>
 internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)

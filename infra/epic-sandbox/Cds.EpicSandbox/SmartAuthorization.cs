@@ -3,13 +3,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.EpicSandbox;
-
-/// <summary>What Epic knows at launch time: the chart open in the clinician's session, and the card link's appContext.</summary>
-public sealed record LaunchContext(string Patient, string? Encounter, string User, string? AppContext);
 
 /// <summary>
 /// The user-facing side of SMART App Launch 2.x as Epic runs it: <c>authorize</c> (EHR launch with a launch token,

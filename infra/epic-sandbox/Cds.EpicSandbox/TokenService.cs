@@ -6,12 +6,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.EpicSandbox;
 
-/// <summary>An access token the sandbox issued (kept server-side: tokens are opaque). <see cref="Patient"/>: a SMART launch's patient, the only one it may read.</summary>
-public sealed record AccessTokenInfo(string ClientId, string ClientName, IReadOnlySet<EpicApi> Permissions, string Scope, DateTimeOffset ExpiresAt, bool FromHook,
-    string? Patient = null);
-
-internal sealed record TokenResult(int Status, JsonObject Body, string? ClientId, string? Algorithm, string? GrantedScope);
-
 /// <summary>SMART Backend Services token endpoint with Epic/Inferno strictness, and the access-token table.</summary>
 internal sealed class TokenService(SandboxSettings settings, ClientRegistry clients, Func<Uri> tokenEndpoint, HttpClient jwksHttp, TimeProvider time)
 {

@@ -1,51 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Cds.Hooks.Requests;
-
-/// <summary>
-/// <c>fhirAuthorization</c> of a hook request. The access token lives ~300 s (docs/epic-behaviours.md item 6): use it inside the hook call only;
-/// it is never written by <see cref="ToString"/> nor serialized (<see cref="JsonIgnoreAttribute"/>). Epic's
-/// <see cref="Scope"/> uses Epic's API names, not SMART scopes, and there is no <c>patient</c> member.
-/// </summary>
-public sealed record FhirAuthorization
-{
-    [JsonIgnore]
-    public string AccessToken { get; init; } = "";
-    public required string TokenType { get; init; }
-    public int? ExpiresIn { get; init; }
-    public string? Scope { get; init; }
-    public string? Subject { get; init; }
-    /// <summary>Optional in CDS Hooks 2.0 (SMART's patient); Epic does not send it.</summary>
-    public string? Patient { get; init; }
-
-    public override string ToString() =>
-        $"FhirAuthorization {{ TokenType = {TokenType}, ExpiresIn = {ExpiresIn}, Subject = {Subject}, AccessToken = [redacted] }}";
-
-    private bool PrintMembers(StringBuilder builder)
-    {
-        builder.Append("TokenType = ").Append(TokenType).Append(", ExpiresIn = ").Append(ExpiresIn)
-            .Append(", Subject = ").Append(Subject).Append(", AccessToken = [redacted]");
-        return true;
-    }
-}
-
-/// <summary>The context fields the three served hooks define, read from <see cref="HookRequest.Context"/>.</summary>
-public sealed record HookContext
-{
-    public required string PatientId { get; init; }
-    /// <summary><c>Practitioner/…</c>, <c>PractitionerRole/…</c> (Epic), <c>Patient/…</c> or <c>RelatedPerson/…</c>.</summary>
-    public required string UserId { get; init; }
-    public string? EncounterId { get; init; }
-    /// <summary>order-select only: references to the entries of draftOrders the user just selected.</summary>
-    public IReadOnlyList<string> Selections { get; init; } = [];
-    /// <summary>The draft orders, resolved: always for order-select/order-sign; for patient-view only when sent (Epic native order triggers).</summary>
-    public DraftOrderSet? DraftOrders { get; init; }
-
-    /// <summary>The resource type part of <see cref="UserId"/> ("PractitionerRole", "Practitioner", …).</summary>
-    public string UserType => UserId.Split('/')[0];
-}
 
 /// <summary>
 /// A CDS Hooks 2.0 request that passed validation. <see cref="Context"/>, <see cref="PrefetchJson"/> and

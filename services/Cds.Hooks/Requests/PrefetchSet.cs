@@ -4,58 +4,6 @@ using Hl7.Fhir.Serialization;
 
 namespace Cds.Hooks.Requests;
 
-/// <summary>What one prefetch key holds.</summary>
-public enum PrefetchState
-{
-    /// <summary>The key is not in the request: the caller may fetch it (and answer 412 when it cannot).</summary>
-    Missing,
-    /// <summary>
-    /// The client says there is nothing: <c>null</c>, an <c>OperationOutcome</c>, or a Bundle with no data entries
-    /// (Epic's empty search = one OperationOutcome entry with <c>search.mode = outcome</c>). Do not fetch again.
-    /// </summary>
-    NoData,
-    /// <summary>Resources are present (a single resource, or a Bundle's non-outcome entries).</summary>
-    Provided,
-}
-
-/// <summary>One prefetch key, classified (docs/epic-behaviours.md item 7, CDS Hooks 2.0 §Prefetch).</summary>
-public sealed record PrefetchItem
-{
-    public required string Key { get; init; }
-    public required PrefetchState State { get; init; }
-    /// <summary>Data resources as JSON in R4 shape (never OperationOutcomes); empty unless <see cref="PrefetchState.Provided"/>.
-    /// The rules' facts are mapped from these (<c>PrefetchFacts</c>).</summary>
-    public IReadOnlyList<JsonElement> Data { get; init; } = [];
-
-    private IReadOnlyList<Resource>? _resources;
-
-    /// <summary>The data resources as Firely POCOs: kept when Firely read the key, else read from <see cref="Data"/> on first use
-    /// (the hook path itself does not need them).</summary>
-    public IReadOnlyList<Resource> Resources
-    {
-        get => _resources ??= [.. Data.Select(FhirResourceReader.ReadClean)];
-        init => _resources = value;
-    }
-    /// <summary>OperationOutcomes that came instead of or beside the data (search.mode = outcome, or the key's value itself).</summary>
-    public IReadOnlyList<OperationOutcome> Outcomes { get; init; } = [];
-    /// <summary>The key held a Bundle (a search result) rather than a single resource.</summary>
-    public bool WasBundle { get; init; }
-    /// <summary>The Bundle's <c>link[next]</c> as given (more pages exist); follow it exactly as returned (docs/epic-behaviours.md item 19).</summary>
-    public string? NextPageUrl { get; init; }
-    /// <summary>An outcome with severity error/fatal came: "no data" because the client failed, not because none exists.</summary>
-    public bool HasErrorOutcome => Outcomes.Any(o => o.Issue.Any(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal));
-    /// <summary>The key's value was not usable FHIR and the reader was told to treat it as missing (see <see cref="InvalidPrefetchHandling"/>).</summary>
-    public bool WasInvalid { get; init; }
-
-    /// <summary>FHIR deviations tolerated or repaired while reading this key (paths and codes, no values).</summary>
-    public IReadOnlyList<RequestProblem> ToleratedIssues { get; init; } = [];
-
-    /// <summary>The data resources of type <typeparamref name="T"/>.</summary>
-    public IEnumerable<T> ResourcesOf<T>() where T : Resource => Resources.OfType<T>();
-
-    public static PrefetchItem MissingKey(string key) => new() { Key = key, State = PrefetchState.Missing };
-}
-
 /// <summary>
 /// The request's prefetch, classified per key. Keys are kept exactly as sent (Epic analysts name them by hand: <c>-user</c>).
 /// <see cref="Get"/> of a key that was not sent returns a <see cref="PrefetchState.Missing"/> item.
@@ -185,13 +133,4 @@ public sealed class PrefetchSet
                 return (new PrefetchItem { Key = key, State = PrefetchState.Provided, Resources = [read.Resource!], Data = [read.Json!.Value] }, []);
         }
     }
-}
-
-/// <summary>What to do with a prefetch value that is not usable FHIR R4.</summary>
-public enum InvalidPrefetchHandling
-{
-    /// <summary>Refuse the request (400, OperationOutcome naming <c>prefetch.key</c>). Default.</summary>
-    Reject,
-    /// <summary>Keep going: the key becomes Missing (flagged <see cref="PrefetchItem.WasInvalid"/>) so the caller fetches it.</summary>
-    TreatAsMissing,
 }

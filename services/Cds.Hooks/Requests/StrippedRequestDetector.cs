@@ -2,12 +2,6 @@ using System.Text.Json;
 
 namespace Cds.Hooks.Requests;
 
-/// <summary>Whether a request has the "stripped" shape, and why.</summary>
-public sealed record StrippedRequestCheck(bool IsStripped, string? Reason)
-{
-    public static StrippedRequestCheck NotStripped { get; } = new(false, null);
-}
-
 /// <summary>
 /// Recognises Epic's sign of an endpoint URL mismatch (docs/epic-behaviours.md item 4): when the URL called does not exactly match the one
 /// registered on the CDS client, Epic still calls but strips the request. Rule: the body is empty or an object that has

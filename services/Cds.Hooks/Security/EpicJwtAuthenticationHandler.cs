@@ -162,9 +162,3 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
     [LoggerMessage(EventId = 4100, Level = LogLevel.Warning, Message = "Epic hook JWT refused: {Reason} (tenant {Tenant}) {Detail}")]
     private static partial void LogRefused(ILogger logger, string reason, string tenant, string detail);
 }
-
-/// <summary>Endpoint metadata: the jti of this route's calls is registered when the call is recorded, not at authentication.</summary>
-public sealed class JtiCheckedOnRecord
-{
-    public static readonly JtiCheckedOnRecord Instance = new();
-}

@@ -12,11 +12,6 @@ public interface IJtiLocalReplayCheck
     bool RegisterLocally(string tenant, string jti, DateTimeOffset expires);
 }
 
-internal sealed record EpicTokenValidationResult(ClaimsPrincipal? Principal, AuthFailureReason? Failure, string? Tenant, string? Detail)
-{
-    public static EpicTokenValidationResult Fail(AuthFailureReason reason, string? tenant = null, string? detail = null) => new(null, reason, tenant, detail);
-}
-
 /// <summary>
 /// Verifies an Epic hook JWT: algorithm allowlist, tenant from iss + jku (or static JWKS), key by exact kid,
 /// signature, iss, aud, exp/nbf with the tenant's skew (no lifetime cap), sub = our client id (absent allowed for a tenant

@@ -2,12 +2,6 @@ using System.Security.Claims;
 
 namespace Cds.Hooks.Security;
 
-/// <summary>
-/// The authenticated hook caller, as seen by endpoints. <see cref="ClientTenant"/>: the CDS Hooks 2.0 <c>tenant</c> claim
-/// the caller sent (its own opaque name of the organisation), not our tenant id.
-/// </summary>
-public sealed record EpicHookCaller(string Tenant, string? Issuer, string? Subject, string? Jti, bool Verified, string? ClientTenant = null);
-
 public static class HookAuthHttpContextExtensions
 {
     /// <summary>The tenant id resolved by the EpicJwt scheme (claim cds:tenant), or null when the caller is not authenticated.</summary>

@@ -5,8 +5,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.Hooks.Security;
 
-internal readonly record struct JwksLookup(IReadOnlyList<JsonWebKey> Keys, AuthFailureReason? Failure);
-
 /// <summary>
 /// JWKS per allow-listed jku: downloaded on first use through the named HttpClient (no redirects, timeout, size cap),
 /// cached, downloaded again after JwksMaxAge, and on an unknown kid at most once per tenant refresh interval.

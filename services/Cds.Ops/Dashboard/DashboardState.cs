@@ -4,48 +4,9 @@ using Cds.Ops.Rules;
 using Cds.Ops.Rabbit;
 using Cds.Ops.Tenants;
 using Cds.Ops.Timeline;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Ops.Dashboard;
-
-public sealed record HookRow(DateTimeOffset ReceivedAt, string Tenant, string Hook, string HookInstance, double? LatencyMs, int Cards, string? Source, bool DeadlineMissed);
-
-public sealed record MinuteBucket(DateTimeOffset Minute, int Count, double? P95Ms);
-
-public sealed record HooksPanel(IReadOnlyList<HookStats> Stats, IReadOnlyList<MinuteBucket> PerMinute, IReadOnlyList<HookRow> Recent);
-
-public sealed record QueuesPanel(string VirtualHost, IReadOnlyList<QueueStatus> Queues, long ErrorMessages);
-
-public sealed record WriteBacksPanel(string Source, IReadOnlyList<RecentWriteBack> Items);
-
-/// <summary>One rule's bars over the panel's window: cards fired, accepted, overridden and silent ("would have fired"), and why overridden.</summary>
-public sealed record RuleBar(string RuleId, IReadOnlyList<string> Versions, long Fired, long Shown, long Accepted, long Overridden, long Silent,
-    IReadOnlyList<ReasonCount> OverrideReasons);
-
-public sealed record RulesPanel(int Days, IReadOnlyList<RuleBar> Rules);
-
-/// <summary>A tenant's last population run: when, how many patients, and patients with a gap per rule.</summary>
-public sealed record PopulationRunRow(string Tenant, string RunId, DateTimeOffset At, string? ExportId, long Patients, long PatientsWithGaps,
-    IReadOnlyDictionary<string, long> GapsByRule);
-
-public sealed record PopulationPanel(IReadOnlyList<PopulationRunRow> Runs);
-
-public sealed record TenantHealth(string Tenant, bool Healthy, DateTimeOffset? CheckedAt, IReadOnlyList<TenantCheckLine> Lines);
-
-/// <summary>What <c>/api/state</c> answers: one snapshot of the platform, each panel with its own error.</summary>
-public sealed record DashboardSnapshot(
-    DateTimeOffset At,
-    int WindowMinutes,
-    int RefreshSeconds,
-    HooksPanel? Hooks,
-    QueuesPanel? Queues,
-    WriteBacksPanel? WriteBacks,
-    IReadOnlyList<TenantHealth> Tenants,
-    RulesPanel? Rules,
-    PopulationPanel? Population,
-    IReadOnlyDictionary<string, string> Problems);
 
 /// <summary>Builds the dashboard's snapshot from the event store, the management API and the tenant checks.</summary>
 public sealed partial class DashboardState(
@@ -147,64 +108,4 @@ public sealed partial class DashboardState(
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Dashboard panel {Panel} failed: {Error}")]
     private static partial void LogPanelFailed(ILogger logger, string panel, string error);
-}
-
-/// <summary>
-/// Tenant health for the dashboard: the live checks of <see cref="TenantChecker"/>, refreshed in the background at
-/// most every <c>Ops:TenantCheckSeconds</c>; a page never waits long for a slow Epic.
-/// </summary>
-public sealed class TenantHealthCache(IOptions<OpsSettings> options, IConfiguration configuration, TimeProvider clock)
-{
-    private readonly Lock _gate = new();
-    private Task<IReadOnlyList<TenantHealth>>? _refresh;
-    private IReadOnlyList<TenantHealth>? _last;
-    private DateTimeOffset _lastAt;
-
-    public async Task<IReadOnlyList<TenantHealth>> GetAsync(CancellationToken ct)
-    {
-        Task<IReadOnlyList<TenantHealth>> refresh;
-        lock (_gate)
-        {
-            var fresh = _last is not null && clock.GetUtcNow() - _lastAt < TimeSpan.FromSeconds(Math.Max(5, options.Value.TenantCheckSeconds));
-            if (fresh)
-            {
-                return _last!;
-            }
-            _refresh ??= RefreshAsync();
-            refresh = _refresh;
-        }
-        // The first time, wait a little for an answer; afterwards serve the previous result while refreshing.
-        var waited = await Task.WhenAny(refresh, Task.Delay(_last is null ? TimeSpan.FromSeconds(5) : TimeSpan.Zero, ct));
-        if (waited == refresh)
-        {
-            return await refresh;
-        }
-        return _last ?? new TenantChecker(configuration).TenantIds
-            .Select(id => new TenantHealth(id, false, null, [new TenantCheckLine(id, "live checks", CheckStatus.Skip, "running…")])).ToList();
-    }
-
-    private async Task<IReadOnlyList<TenantHealth>> RefreshAsync()
-    {
-        try
-        {
-            var checker = new TenantChecker(configuration, TimeSpan.FromSeconds(15));
-            var at = clock.GetUtcNow();
-            var lines = await checker.CheckAllAsync(live: true);
-            var result = lines.GroupBy(l => l.Tenant)
-                .Select(g => new TenantHealth(g.Key, g.All(l => l.Status != CheckStatus.Fail), at, g.ToList())).ToList();
-            lock (_gate)
-            {
-                _last = result;
-                _lastAt = at;
-            }
-            return result;
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _refresh = null;
-            }
-        }
-    }
 }

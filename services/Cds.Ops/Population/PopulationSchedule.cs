@@ -3,8 +3,6 @@ using Cds.Enrichment.Population;
 using Cds.Rules;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
-using Cds.Fhir;
-using Cds.Ops.Timeline;
 using Marten;
 
 namespace Cds.Ops.Population;
@@ -21,27 +19,5 @@ public sealed class PopulationFollowUp(IDocumentStore store, IConfiguration conf
         var population = await new PopulationGapRecorder(store, new PopulationGapFinder(connectionString, settings.Schema, _rules), time).RunAsync(tenant, null, ct);
         logger.LogInformation("Population run {RunId} of tenant {Tenant} after export {ExportId}: {Patients} patients, {WithGaps} with a gap",
             population.Id, tenant, run.ExportId, population.Patients, population.PatientsWithGaps);
-    }
-}
-
-public static class PopulationScheduleRegistration
-{
-    /// <summary>
-    /// The population sync services of the ops host: FHIR clients, the bulk runner on the ops store, and the scheduled
-    /// export + population run (only when a tenant has <c>Tenants:{id}:Bulk:Schedule</c>).
-    /// </summary>
-    public static IServiceCollection AddPopulationSchedule(this IServiceCollection services, IConfiguration configuration)
-    {
-        if (!BulkServiceCollectionExtensions.AnyBulkSchedule(configuration))
-        {
-            return services;
-        }
-
-        services.AddCdsFhir(configuration);
-        services.AddSingleton(sp => sp.GetRequiredService<OpsEventStore>().Documents);
-        services.AddCdsBulk(configuration);
-        services.AddSingleton<IBulkExportFollowUp, PopulationFollowUp>();
-        services.AddCdsBulkSchedule();
-        return services;
     }
 }

@@ -3,9 +3,6 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Cds.Ops.Rabbit;
 
-/// <summary>What a redelivery did: messages moved, and why it stopped.</summary>
-public sealed record RedeliveryResult(string ErrorQueue, string TargetQueue, int Moved, string StoppedBecause, bool Interrupted = false);
-
 /// <summary>
 /// Moves messages from <c>X_error</c> back to <c>X</c>, one at a time, never losing one: get with manual ack →
 /// publish (persistent, mandatory) to the original queue and wait for the broker's confirm → ack the original.

@@ -1,37 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cds.ServiceDefaults;
-using Microsoft.Extensions.Configuration;
 
 namespace Cds.Ops.Rabbit;
-
-/// <summary>One queue as the management API reports it (depth, consumers, rates per second).</summary>
-public sealed record QueueStatus(
-    string Name,
-    string VirtualHost,
-    long Messages,
-    long Ready,
-    long Unacknowledged,
-    int Consumers,
-    double PublishRate,
-    double DeliverRate,
-    double AckRate,
-    string Type,
-    string State)
-{
-    public const string ErrorSuffix = "_error";
-    public bool IsErrorQueue => Name.EndsWith(ErrorSuffix, StringComparison.Ordinal);
-    /// <summary>For <c>X_error</c>: <c>X</c>.</summary>
-    public string? SourceQueue => IsErrorQueue ? Name[..^ErrorSuffix.Length] : null;
-}
-
-/// <summary>A message peeked from a queue (requeued by the broker at once: nothing is consumed).</summary>
-public sealed record PeekedMessage(int Index, long PayloadBytes, bool Redelivered, IReadOnlyDictionary<string, string> Headers,
-    IReadOnlyDictionary<string, string> Properties, string Payload);
 
 /// <summary>
 /// RabbitMQ's management HTTP API (<c>ConnectionStrings:RabbitMqManagement</c>, an http://user:pass@host:15672/ URI;
@@ -220,9 +194,4 @@ public sealed class ManagementClient : IDisposable
         [JsonPropertyName("delivery_mode")] public int? DeliveryMode { get; set; }
         [JsonPropertyName("headers")] public Dictionary<string, JsonElement>? Headers { get; set; }
     }
-}
-
-public sealed class ManagementApiException(string message, HttpStatusCode status) : Exception(message)
-{
-    public HttpStatusCode Status { get; } = status;
 }

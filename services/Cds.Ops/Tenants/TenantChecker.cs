@@ -3,23 +3,8 @@ using System.Text.Json;
 using Cds.Fhir;
 using Cds.Fhir.Auth;
 using Cds.Fhir.Configuration;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cds.Ops.Tenants;
-
-public enum CheckStatus
-{
-    Pass,
-    Fail,
-    Skip,
-}
-
-/// <summary>One line of <c>tenants check</c>: a tenant, what was checked, the verdict and a reason a person can act on.</summary>
-public sealed record TenantCheckLine(string Tenant, string Check, CheckStatus Status, string Detail)
-{
-    public override string ToString() => $"{Status.ToString().ToUpperInvariant(),-4}  {Tenant,-12} {Check,-20} {Detail}";
-}
 
 /// <summary>
 /// Checks each tenant under <c>Tenants:{id}</c>: its configuration (the same validation the services run at

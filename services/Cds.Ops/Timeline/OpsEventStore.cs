@@ -1,20 +1,8 @@
 using Cds.EventStore;
 using JasperFx.Events;
 using Marten;
-using Microsoft.Extensions.Configuration;
 
 namespace Cds.Ops.Timeline;
-
-/// <summary>A hook's timeline and its raw events (type, version, time).</summary>
-public sealed record TimelineView(HookTimeline Timeline, string TenantId, IReadOnlyList<StoredEvent> Events);
-
-public sealed record StoredEvent(long Version, string Type, DateTimeOffset Timestamp);
-
-/// <summary>One write-back (or, when the write-back service has recorded none, one feedback item) for the dashboard.</summary>
-public sealed record RecentWriteBack(DateTimeOffset At, string Tenant, string HookInstance, string What, string Detail);
-
-/// <summary>Hook rate and latency over a window, per hook.</summary>
-public sealed record HookStats(string Hook, int Count, double PerMinute, double? P50Ms, double? P95Ms, double? MaxMs, int DeadlineMissed);
 
 /// <summary>
 /// Read-only access to the platform's Marten store for the ops tool: the same configuration block as the services

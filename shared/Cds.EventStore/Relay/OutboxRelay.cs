@@ -4,45 +4,9 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Cds.EventStore.Relay;
-
-/// <summary>Publishes one relayed integration message. The default goes through MassTransit (publisher confirms on).</summary>
-public interface IRelayPublisher
-{
-    /// <summary>Completes when the broker has confirmed the message; throws when it could not be published.</summary>
-    Task PublishAsync(object message, Guid messageId, string? tenant, CancellationToken ct);
-}
-
-/// <summary>MassTransit publisher: MessageId = the Marten event id, the tenant also in the <c>cds-tenant</c> header.</summary>
-public sealed class MassTransitRelayPublisher(IBus bus) : IRelayPublisher
-{
-    public const string TenantHeader = "cds-tenant";
-
-    public Task PublishAsync(object message, Guid messageId, string? tenant, CancellationToken ct) =>
-        bus.Publish(message, message.GetType(), ctx =>
-        {
-            ctx.MessageId = messageId;
-            if (tenant is not null)
-            {
-                ctx.Headers.Set(TenantHeader, tenant);
-            }
-        }, ct);
-}
-
-public sealed class OutboxRelaySettings
-{
-    public const string Section = "Relay";
-    /// <summary>Events handed to the relay per page by the async daemon.</summary>
-    public int BatchSize { get; set; } = 100;
-    /// <summary>First pause after a failed publish; doubles up to <see cref="MaxRetryDelay"/>. The relay never skips an event.</summary>
-    public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
-}
 
 /// <summary>
 /// The outbox relay (no dual writes): a Marten subscription run by the async daemon that publishes every
@@ -113,21 +77,5 @@ public sealed class OutboxRelay : SubscriptionBase
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _settings.MaxRetryDelay.Ticks));
             }
         }
-    }
-}
-
-public static class OutboxRelayRegistration
-{
-    /// <summary>
-    /// Registers the outbox relay subscription with the store (resolved from the container because it needs the bus).
-    /// It runs only where the async daemon runs: add <c>.AddAsyncDaemon(DaemonMode.HotCold)</c> in exactly the host
-    /// that should relay (the write-back service); HotCold elects one relaying instance among several.
-    /// </summary>
-    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddCdsOutboxRelay(
-        this MartenServiceCollectionExtensions.MartenConfigurationExpression marten, OutboxRelaySettings? settings = null)
-    {
-        marten.Services.TryAddSingleton(settings ?? new OutboxRelaySettings());
-        marten.Services.TryAddSingleton<IRelayPublisher, MassTransitRelayPublisher>();
-        return marten.AddSubscriptionWithServices<OutboxRelay>(ServiceLifetime.Singleton);
     }
 }

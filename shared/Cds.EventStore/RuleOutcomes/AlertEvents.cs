@@ -13,22 +13,3 @@ public sealed record CardsSilenced(
     IReadOnlyList<Finding> Findings,
     IReadOnlyList<string> Settings,
     DateTimeOffset SilencedAt);
-
-/// <summary>
-/// One alert setting of a tenant changed at runtime (a configuration reload): its key, the values before and after,
-/// what changed it and on which instance. Stream: <see cref="AlertSettingStreams.For"/> (per tenant).
-/// </summary>
-public sealed record AlertSettingChanged(
-    string Tenant,
-    string Key,
-    string? OldValue,
-    string? NewValue,
-    string ChangedBy,
-    string Instance,
-    DateTimeOffset ChangedAt);
-
-public static class AlertSettingStreams
-{
-    /// <summary>The stream of a tenant's alert-setting changes (not a hook stream).</summary>
-    public static string For(string tenant) => $"alert-settings:{tenant}";
-}

@@ -5,13 +5,6 @@ using Cds.Fhir.Configuration;
 
 namespace Cds.Fhir.Auth;
 
-/// <summary>The parts of <c>.well-known/smart-configuration</c> this client uses.</summary>
-public sealed record SmartConfiguration(
-    Uri TokenEndpoint,
-    IReadOnlyList<string> GrantTypesSupported,
-    IReadOnlyList<string> TokenEndpointAuthSigningAlgValuesSupported,
-    IReadOnlyList<string> Capabilities);
-
 /// <summary>
 /// Finds the token endpoint from <c>{FhirBase}/.well-known/smart-configuration</c>, once per FHIR base (concurrent
 /// first callers share one request; failures are not cached).

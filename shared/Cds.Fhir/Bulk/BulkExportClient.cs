@@ -8,25 +8,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Cds.Fhir.Bulk;
 
-/// <summary>What a poll or kick-off wait was for (reported to the caller's observer before each wait).</summary>
-public enum BulkWaitReason
-{
-    /// <summary>202: the export is still running (<see cref="BulkWait.Progress"/> carries X-Progress).</summary>
-    InProgress,
-
-    /// <summary>429 "too recently" on kick-off: a cooldown, waited out once per Retry-After.</summary>
-    Cooldown,
-
-    /// <summary>503/5xx/429 on a poll or a network error: waited, then the same request again.</summary>
-    Transient,
-}
-
-/// <summary>One wait of the export, as reported to the observer.</summary>
-public sealed record BulkWait(BulkWaitReason Reason, TimeSpan Delay, string? Progress, int? StatusCode);
-
-/// <summary>Where a kick-off landed: the status URL to poll, and whether <c>_since</c> was sent.</summary>
-public sealed record BulkKickOff(Uri StatusUrl, string Request, DateTimeOffset? Since);
-
 /// <summary>
 /// The Bulk Data client of a tenant, on the tenant's SMART backend token: Group <c>$export</c> kick-off (async),
 /// status polls honouring Retry-After, the manifest, NDJSON files read as streams and resumed where they broke, and

@@ -2,9 +2,6 @@ using System.Text.Json;
 
 namespace Cds.Fhir.Bulk;
 
-/// <summary>One file of an export manifest.</summary>
-public sealed record BulkOutputFile(string Type, Uri Url, long? Count);
-
 /// <summary>The complete-status manifest of a Bulk Data export.</summary>
 public sealed record BulkManifest(DateTimeOffset TransactionTime, string? Request, bool RequiresAccessToken,
     IReadOnlyList<BulkOutputFile> Output, IReadOnlyList<BulkOutputFile> Error)

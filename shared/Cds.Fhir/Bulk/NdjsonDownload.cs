@@ -4,27 +4,6 @@ using System.Runtime.CompilerServices;
 
 namespace Cds.Fhir.Bulk;
 
-/// <summary>How far into a file the import has got: complete lines and the bytes they span (offset of the next line).</summary>
-public readonly record struct NdjsonPosition(long Lines, long Bytes)
-{
-    public static NdjsonPosition Start => default;
-}
-
-/// <summary>One NDJSON line (one resource) and the position just after it.</summary>
-public sealed record NdjsonLine(byte[] Bytes, NdjsonPosition After);
-
-/// <summary>What happened to a download, for progress and the export's record.</summary>
-public enum NdjsonDownloadEventKind
-{
-    /// <summary>The download broke and is resumed with a byte Range from the last complete line.</summary>
-    ResumedWithRange,
-
-    /// <summary>The download broke (or resumes a file begun earlier) and the server ignored Range: the lines already imported are skipped.</summary>
-    ResumedSkippingLines,
-}
-
-public sealed record NdjsonDownloadEvent(NdjsonDownloadEventKind Kind, NdjsonPosition At, int Attempt);
-
 /// <summary>
 /// A streamed NDJSON download: lines are cut from a pooled buffer as the bytes arrive (the file is never whole in
 /// memory), and a break resumes from the last complete line. The content is never logged.
@@ -268,11 +247,4 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
         var last = url.Segments.Length > 0 ? url.Segments[^1].Trim('/') : "";
         return Hl7.Fhir.Model.ModelInfo.IsKnownResource(last) ? last : "export";
     }
-}
-
-internal static partial class BulkLog
-{
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "A {ResourceType} export file of tenant {Tenant} broke off after {Lines} complete lines (attempt {Attempt}); resuming")]
-    public static partial void LogBrokenDownload(this Microsoft.Extensions.Logging.ILogger logger, string tenant, string resourceType, long lines, int attempt);
 }

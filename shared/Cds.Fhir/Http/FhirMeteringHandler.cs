@@ -1,15 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cds.Fhir.Http;
-
-/// <summary>Whose token a FHIR call carries: the platform's SMART backend token or the hook's <c>fhirAuthorization</c>.</summary>
-public enum FhirTokenKind
-{
-    Backend,
-    Hook,
-}
 
 /// <summary>
 /// Counts every FHIR HTTP attempt in <c>cds.fhir.requests</c> and <c>cds.fhir.request.duration</c> by tenant, resource
@@ -65,20 +56,5 @@ public sealed class FhirMeteringHandler : DelegatingHandler
             _metrics.Request(tenant, resource, interaction, 0, _tokenKind, Stopwatch.GetElapsedTime(started).TotalSeconds);
             throw;
         }
-    }
-}
-
-public static class FhirMeteringExtensions
-{
-    /// <summary>
-    /// Meters this HttpClient's FHIR calls (<see cref="FhirMeteringHandler"/>) as <paramref name="tokenKind"/> calls; the
-    /// <c>Cds.Fhir</c> meter is registered too. Add it last, so it wraps the primary handler and counts each attempt.
-    /// </summary>
-    public static IHttpClientBuilder AddFhirCallMetering(this IHttpClientBuilder builder, FhirTokenKind tokenKind, string? tenant = null)
-    {
-        builder.Services.AddMetrics();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<FhirMetrics>();
-        return builder.AddHttpMessageHandler(sp => new FhirMeteringHandler(sp.GetRequiredService<FhirMetrics>(), tokenKind, tenant));
     }
 }

@@ -5,9 +5,6 @@ using Cds.Fhir.Auth;
 
 namespace Cds.Fhir.Smart;
 
-/// <summary>What a card's SMART link names: the tenant, the hook invocation and the card. Ids only, never PHI.</summary>
-public sealed record CardReference(string Tenant, string HookInstance, string CardUuid, DateTimeOffset IssuedAt);
-
 /// <summary>
 /// The card link's <c>appContext</c>: <see cref="CardReference"/> sealed with AES-256-GCM under the platform's link key.
 /// Opaque to Epic and to the clinician (nothing readable), and any change — another hookInstance, tenant or card —

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Cds.Contracts;
 
 namespace Cds.Rules;
 
@@ -36,12 +35,3 @@ internal sealed record RuleFile<TParameters> : RuleFile
     [JsonIgnore]
     public override RuleParameters Untyped => Parameters;
 }
-
-/// <summary>The card's <c>source.topic</c>: a CDS Hooks Coding, system required (requirement 217).</summary>
-internal sealed record TopicEntry(string System, string Code, string Display)
-{
-    public Coding ToCoding() => new() { System = System, Code = Code, Display = Display };
-}
-
-/// <summary>An override reason; its system is the file's <c>overrideReasonSystem</c>.</summary>
-internal sealed record ReasonEntry(string Code, string Display);

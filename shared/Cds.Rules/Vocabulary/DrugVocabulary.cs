@@ -3,34 +3,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-public sealed record DrugClass(string Id, string Display, bool CrossReactiveAllergy, IReadOnlyList<CodePattern> AllergyCodes);
-
-/// <param name="RxNorm">The RxNorm ingredient (IN) code; null when only the names are known.</param>
-/// <param name="Names">
-/// Names the ingredient goes by in RxNorm names and medication text (whole words, case-insensitive), e.g. "metformin"
-/// in "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet".
-/// </param>
-public sealed record Ingredient(
-    string Id,
-    string Display,
-    string? RxNorm,
-    IReadOnlyList<string> Classes,
-    IReadOnlyList<CodePattern> Products,
-    IReadOnlyList<CodePattern> AllergyCodes,
-    IReadOnlyList<string>? Names = null)
-{
-    /// <summary>Name-free evidence: "rxnorm|6809", or "ingredient:piperacillin" for an ingredient known by name only.</summary>
-    public string Evidence => RxNorm is null ? $"ingredient:{Id}" : Terminology.Evidence(CodeSystems.RxNorm, RxNorm);
-}
-
-/// <summary>How a medication was recognised: by a listed product code, by its ingredient code, or by an ingredient name.</summary>
-public enum RecognisedBy
-{
-    None,
-    Code,
-    Name,
-}
-
 /// <summary>
 /// Ingredients (RxNorm IN) with their common products (SCD), names and classes, and the allergy codes that name them.
 /// Resolves a medication's codes (or, failing them, the names in its codings and text) to ingredients and an

@@ -4,55 +4,6 @@ using Json.Schema;
 
 namespace Cds.EpicSandbox.Conformance;
 
-/// <summary>Which CDS Hooks 2.0 document a JSON body is.</summary>
-public enum CdsHooksDocument
-{
-    /// <summary>The answer to a hook call: <c>{ "cards": [...], "systemActions": [...] }</c>.</summary>
-    Response,
-
-    /// <summary>The answer to GET {baseUrl}/cds-services.</summary>
-    Discovery,
-}
-
-/// <summary>One way a document breaks the CDS Hooks 2.0 schema.</summary>
-/// <param name="Pointer">JSON pointer into the document ("" = the root), e.g. <c>/cards/0/suggestions/0/actions/0/resourceId</c>.</param>
-/// <param name="Keyword">The schema keyword that failed (type, required, enum, maxLength, …).</param>
-/// <param name="Message">What failed.</param>
-/// <param name="Requirement">The <c>$comment</c> of the nearest schema node: the spec section and requirement id it comes from.</param>
-public sealed record SchemaViolation(string Pointer, string Keyword, string Message, string Requirement)
-{
-    public override string ToString() => $"{(Pointer.Length == 0 ? "/" : Pointer)}: {Message} [{Keyword}; {Requirement}]";
-}
-
-/// <summary>A CDS service's answer that a strict CDS client (Epic) would refuse.</summary>
-public sealed class CdsHooksConformanceException : Exception
-{
-    public CdsHooksConformanceException()
-    {
-        Violations = [];
-    }
-
-    public CdsHooksConformanceException(string message)
-        : base(message)
-    {
-        Violations = [];
-    }
-
-    public CdsHooksConformanceException(string message, Exception inner)
-        : base(message, inner)
-    {
-        Violations = [];
-    }
-
-    public CdsHooksConformanceException(string what, IReadOnlyList<SchemaViolation> violations)
-        : base(CdsHooksSchema.Describe(what, violations))
-    {
-        Violations = violations;
-    }
-
-    public IReadOnlyList<SchemaViolation> Violations { get; }
-}
-
 /// <summary>
 /// The CDS Hooks 2.0 service response and discovery document as JSON Schema (draft 2020-12), embedded from
 /// <c>Conformance/*.schema.json</c>: each constraint carries a <c>$comment</c> naming the spec section and requirement id.

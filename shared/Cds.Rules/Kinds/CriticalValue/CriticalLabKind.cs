@@ -3,17 +3,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-public sealed record CriticalLabDefinition(
-    string Id,
-    string Display,
-    IReadOnlyList<CodePattern> Codes,
-    IReadOnlyList<string> Units,
-    int MaxAgeHours,
-    decimal? Above = null,
-    decimal? Below = null);
-
-public sealed record CriticalLabParameters(IReadOnlyList<CriticalLabDefinition> Labs) : RuleParameters;
-
 /// <summary>critical-lab (a critical value): the latest recent result of a listed lab beyond its critical limit.</summary>
 internal sealed class CriticalLabKind : RuleKind<CriticalLabParameters>
 {

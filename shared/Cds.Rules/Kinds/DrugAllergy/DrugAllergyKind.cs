@@ -2,9 +2,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-/// <param name="HighCriticalityIndicator">Indicator when the allergy's criticality is "high" (usually critical).</param>
-public sealed record DrugAllergyParameters(string HighCriticalityIndicator) : RuleParameters;
-
 /// <summary>drug-allergy: a draft whose ingredient (or cross-reactive class) is on the patient's active allergy list.</summary>
 internal sealed class DrugAllergyKind : RuleKind<DrugAllergyParameters>
 {

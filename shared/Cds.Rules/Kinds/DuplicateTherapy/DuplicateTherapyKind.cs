@@ -2,9 +2,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-/// <summary>Same ingredient is always a duplicate; same class only for the classes listed.</summary>
-public sealed record DuplicateTherapyParameters(IReadOnlyList<string> Classes) : RuleParameters;
-
 /// <summary>duplicate-therapy: a draft with the same ingredient as an active medication, or the same listed class.</summary>
 internal sealed class DuplicateTherapyKind : RuleKind<DuplicateTherapyParameters>
 {

@@ -1,20 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Cds.Contracts;
 
 namespace Cds.Rules;
-
-/// <param name="RelatedCodes">
-/// Other codes of the same analyte the rule cannot compare (another method or unit). Their presence means an HbA1c
-/// may exist, so no "none"/"overdue" claim is made from the comparable codes alone.
-/// </param>
-public sealed record DiabetesHbA1cParameters(
-    IReadOnlyList<CodePattern> ConditionCodes,
-    [property: JsonPropertyName("hba1cCodes")] IReadOnlyList<CodePattern> HbA1cCodes,
-    IReadOnlyList<CodePattern> RelatedCodes,
-    IReadOnlyList<string> Units,
-    int LookbackMonths,
-    decimal AboveValue) : RuleParameters;
 
 /// <summary>diabetes-hba1c-gap (a lab care gap): type 2 diabetes with no recent HbA1c, or the latest above target.</summary>
 internal sealed class DiabetesHbA1cKind : RuleKind<DiabetesHbA1cParameters>

@@ -2,17 +2,6 @@ using Cds.Contracts;
 
 namespace Cds.Rules;
 
-public sealed record RenalDrug(string Ingredient, decimal EgfrBelow, string Advice);
-
-/// <param name="Units">Accepted spellings of the eGFR unit (all equivalent).</param>
-/// <param name="UnitDisplay">How the unit is shown on the card, e.g. "mL/min/1.73 m2" rather than the UCUM code.</param>
-public sealed record RenalDosingParameters(
-    IReadOnlyList<CodePattern> EgfrCodes,
-    IReadOnlyList<string> Units,
-    string UnitDisplay,
-    int MaxAgeDays,
-    IReadOnlyList<RenalDrug> Drugs) : RuleParameters;
-
 /// <summary>renal-dosing: a draft on the renal list while the latest recent eGFR is below the drug's threshold.</summary>
 internal sealed class RenalDosingKind : RuleKind<RenalDosingParameters>
 {

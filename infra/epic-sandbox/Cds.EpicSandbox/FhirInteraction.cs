@@ -1,0 +1,10 @@
+namespace Cds.EpicSandbox;
+
+public enum FhirInteraction
+{
+    Read,
+    Search,
+    Create,
+    Update,
+    Export,
+}

@@ -1,0 +1,5 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace Cds.Hooks.Security;
+
+internal readonly record struct JwksLookup(IReadOnlyList<JsonWebKey> Keys, AuthFailureReason? Failure);

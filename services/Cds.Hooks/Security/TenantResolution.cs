@@ -1,0 +1,3 @@
+namespace Cds.Hooks.Security;
+
+internal readonly record struct TenantResolution(HookAuthTenant? Tenant, bool UseJku, AuthFailureReason? Failure);

@@ -1,0 +1,3 @@
+namespace Cds.Ops.Dashboard;
+
+public sealed record MinuteBucket(DateTimeOffset Minute, int Count, double? P95Ms);

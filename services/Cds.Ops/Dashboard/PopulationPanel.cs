@@ -1,0 +1,3 @@
+namespace Cds.Ops.Dashboard;
+
+public sealed record PopulationPanel(IReadOnlyList<PopulationRunRow> Runs);

@@ -1,0 +1,3 @@
+namespace Cds.Ops.Dashboard;
+
+public sealed record RulesPanel(int Days, IReadOnlyList<RuleBar> Rules);

@@ -1,0 +1,3 @@
+namespace Cds.Ops.Rules;
+
+public sealed record ReasonCount(string Code, long Count);

@@ -1,0 +1,8 @@
+namespace Cds.Ops.Tenants;
+
+public enum CheckStatus
+{
+    Pass,
+    Fail,
+    Skip,
+}

@@ -1,0 +1,3 @@
+namespace Cds.Ops.Timeline;
+
+public sealed record StoredEvent(long Version, string Type, DateTimeOffset Timestamp);

@@ -1,0 +1,23 @@
+using Cds.Fhir.Configuration;
+using Cds.Fhir.Smart;
+using Microsoft.Extensions.Options;
+
+namespace Cds.Smart;
+
+/// <summary>Start-up validation: every SMART registration and the link key (the messages name the tenant and the setting).</summary>
+public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : IValidateOptions<FhirTenantsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
+    {
+        var problems = options.Tenants.SelectMany(t => TenantOptionsValidator.SmartAppProblems(t.Value).Select(p => $"Tenant '{t.Key}': {p}")).ToList();
+        if (!options.Tenants.Values.Any(t => t.SmartApp is not null))
+        {
+            problems.Add("No tenant has a SmartApp registration: add Tenants:<id>:SmartApp (ClientId, ClientType, RedirectUri, Scopes).");
+        }
+        if (SmartAppContext.KeyProblem(app.Value.AppContextKey) is { } keyProblem)
+        {
+            problems.Add($"{SmartAppOptions.Section}:AppContextKey {keyProblem}");
+        }
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,3 @@
+namespace Cds.Contracts;
+
+public sealed record ConditionEntry(string? Id, IReadOnlyList<ClinicalCode> Codes, string? ClinicalStatus, DateTimeOffset? Onset, string? Text);

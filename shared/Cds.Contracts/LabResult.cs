@@ -1,0 +1,3 @@
+namespace Cds.Contracts;
+
+public sealed record LabResult(string? Id, IReadOnlyList<ClinicalCode> Codes, decimal? Value, string? Unit, DateTimeOffset? Effective, string? Status);

@@ -1,0 +1,3 @@
+namespace Cds.Contracts;
+
+public sealed record MedicationEntry(string? Id, IReadOnlyList<ClinicalCode> Codes, string? Status, DateTimeOffset? AuthoredOn, string? Text);

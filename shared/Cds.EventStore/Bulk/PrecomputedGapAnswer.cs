@@ -1,0 +1,47 @@
+using Cds.Contracts;
+
+namespace Cds.EventStore.Bulk;
+
+/// <summary>A patient's precomputed gaps and how old they are.</summary>
+public sealed record PrecomputedGapAnswer(string RunId, DateTimeOffset RunAt, TimeSpan Age, IReadOnlyList<PrecomputedGap> Gaps)
+{
+    /// <summary>The stored gaps as of <paramref name="now"/>; null when there is no document or it holds no gap.</summary>
+    public static PrecomputedGapAnswer? From(PatientPopulationGaps? stored, DateTimeOffset now)
+    {
+        if (stored is null || stored.Gaps.Count == 0)
+        {
+            return null;
+        }
+        var age = now - stored.RunAt;
+        return new PrecomputedGapAnswer(stored.RunId, stored.RunAt, age < TimeSpan.Zero ? TimeSpan.Zero : age, stored.Gaps);
+    }
+
+    /// <summary>
+    /// The gaps as cards to answer with, each with its finding (to record with the answer): each card as the rule built it,
+    /// a new <paramref name="uuid"/> per card (the finding's <c>CardUuid</c> follows), its age in the summary
+    /// ("(as of 6 h ago)", kept under 140 characters) and the run's time in the detail.
+    /// </summary>
+    public IReadOnlyList<(Card Card, Finding Finding)> Answer(Func<string> uuid) => [.. Gaps.Select(g =>
+    {
+        var card = g.Card with
+        {
+            Uuid = uuid(),
+            Summary = WithAge(g.Card.Summary, $" (as of {AgeText(Age)})"),
+            Detail = (g.Card.Detail is null ? "" : g.Card.Detail + "\n\n")
+                     + $"Precomputed by the population run of {RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC ({AgeText(Age)}), from the last bulk export of this patient's record.",
+        };
+        return (card, g.Finding with { CardUuid = card.Uuid });
+    })];
+
+    /// <summary>The cards of <see cref="Answer"/>.</summary>
+    public IReadOnlyList<Card> Cards(Func<string> uuid) => [.. Answer(uuid).Select(a => a.Card)];
+
+    /// <summary>"just now", "12 min ago", "6 h ago", "3 days ago".</summary>
+    public static string AgeText(TimeSpan age) => age < TimeSpan.FromMinutes(1) ? "just now"
+        : age < TimeSpan.FromHours(1) ? $"{(int)age.TotalMinutes} min ago"
+        : age < TimeSpan.FromDays(2) ? $"{(int)age.TotalHours} h ago"
+        : $"{(int)age.TotalDays} days ago";
+
+    private static string WithAge(string summary, string suffix) =>
+        summary.Length + suffix.Length < 140 ? summary + suffix : summary[..(139 - suffix.Length - 1)] + "…" + suffix;
+}

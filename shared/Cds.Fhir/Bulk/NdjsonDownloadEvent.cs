@@ -1,0 +1,3 @@
+namespace Cds.Fhir.Bulk;
+
+public sealed record NdjsonDownloadEvent(NdjsonDownloadEventKind Kind, NdjsonPosition At, int Attempt);

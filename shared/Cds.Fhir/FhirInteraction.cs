@@ -1,0 +1,10 @@
+namespace Cds.Fhir;
+
+public enum FhirInteraction
+{
+    Read,
+    Search,
+    Create,
+    Capabilities,
+    Other,
+}

@@ -1,0 +1,3 @@
+namespace Cds.Rules;
+
+public sealed record CriticalLabParameters(IReadOnlyList<CriticalLabDefinition> Labs) : RuleParameters;

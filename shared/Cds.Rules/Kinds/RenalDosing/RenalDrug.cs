@@ -1,0 +1,3 @@
+namespace Cds.Rules;
+
+public sealed record RenalDrug(string Ingredient, decimal EgfrBelow, string Advice);

@@ -1,0 +1,3 @@
+namespace Cds.Rules;
+
+public sealed record RuleSource(string Label, string Url);

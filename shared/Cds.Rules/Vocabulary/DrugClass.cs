@@ -1,0 +1,3 @@
+namespace Cds.Rules;
+
+public sealed record DrugClass(string Id, string Display, bool CrossReactiveAllergy, IReadOnlyList<CodePattern> AllergyCodes);
