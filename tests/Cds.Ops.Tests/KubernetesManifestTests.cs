@@ -84,7 +84,7 @@ public sealed partial class KubernetesManifestTests
     [Fact]
     public void Probes_use_the_health_endpoints_the_code_maps_on_a_named_port()
     {
-        var defaults = File.ReadAllText(Path.Combine(Root, "shared", "Cds.ServiceDefaults", "ServiceDefaults.cs"));
+        var defaults = File.ReadAllText(Path.Combine(Root, "shared", "Cds.ServiceDefaults", "ServiceDefaultsExtensions.cs"));
         foreach (var d in OfKind("Deployment"))
         {
             var container = Container(d);
