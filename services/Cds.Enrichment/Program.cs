@@ -25,7 +25,6 @@ builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetS
         "Enrichment:OrderTimeMaxAge and Enrichment:WarmContextTtl must be positive")
     .ValidateOnStart();
 builder.Services.AddSingleton<PatientContextCompletion>();
-builder.Services.AddOptions<AlertsOptions>().Bind(builder.Configuration);
 builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);

@@ -4,6 +4,7 @@ using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
 using Cds.Hooks.Security;
+using Cds.Tenants;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -48,7 +49,7 @@ public static class HooksRegistration
         services.AddSingleton<HookPipeline>();
         // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode follows the tenants file.
         services.AddSingleton(_ => Cds.Rules.RuleSetLoader.LoadDefault());
-        services.AddOptions<Cds.Rules.AlertsOptions>().Bind(configuration);
+        services.AddTenantSettings(configuration);
         services.AddHostedService<Alerts.AlertSettingsRecorder>();
         services.AddScoped<FeedbackRecorder>();
         services.AddSingleton<PrefetchFetcher>();
@@ -68,7 +69,8 @@ public static class HooksRegistration
         {
             o.AddPolicy(TenantRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(http.GetTenant() ?? "", tenant =>
             {
-                var own = TenantRateLimitOptions.For(configuration, tenant, limits);
+                var tenants = http.RequestServices.GetRequiredService<IOptionsMonitor<ConfiguredTenants>>().CurrentValue;
+                var own = limits.Over(tenants.Find(tenant)?.RateLimit);
                 return new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = own.Burst,
