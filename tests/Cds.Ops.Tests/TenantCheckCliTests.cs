@@ -4,7 +4,7 @@ using Cds.Ops.Tenants;
 namespace Cds.Ops.Tests;
 
 /// <summary><c>tenants check</c> against the local Epic sandbox over real HTTP: a good tenant passes every line, each broken one fails the right line.</summary>
-public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+public sealed class TenantCheckCliTests(OpsSandboxFixture fixture) : IClassFixture<OpsSandboxFixture>
 {
     private static string LineOf(string output, string tenant, string check) =>
         output.Split('\n').FirstOrDefault(l => l.Length > 6 && l[6..].StartsWith($"{tenant,-12} {check,-20}", StringComparison.Ordinal)) ?? "";
