@@ -11,7 +11,7 @@ public sealed partial class OpsCli
         var tenants = new Command("tenants", "tenant configuration and live checks");
         var tenant = new Option<string?>("--tenant") { Description = "check one tenant (default: every tenant under Tenants)" };
         var offline = new Option<bool>("--offline") { Description = "configuration only, no network" };
-        var check = new Command("check", "PASS/FAIL per line: configuration, smart-configuration reachable, token obtainable, Epic JWKS reachable")
+        var check = new Command("check", "PASS/FAIL per line: configuration, the rules in force (enabled, thresholds, overrides), smart-configuration reachable, token obtainable, Epic JWKS reachable")
         {
             tenant, offline,
         };
