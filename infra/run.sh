@@ -68,6 +68,9 @@ echo
 echo "=== Notes written back to Epic (the sandbox), per identifier ==="
 curl -fsS http://127.0.0.1:5180/_sandbox/writes; echo
 echo
+echo "=== What each rule did: the CDS committee's report (Cds.Ops rules report --tenant sandbox) ==="
+dotnet services/Cds.Ops/$bin/Cds.Ops.dll rules report --tenant sandbox --since 1d
+echo
 echo "Discovery:   curl -s http://127.0.0.1:5080/cds-services"
 echo "A hook call: dotnet infra/epic-sandbox/Cds.EpicSandbox/$bin/Cds.EpicSandbox.dll drive --cds http://127.0.0.1:5080/cds-services/ --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --print-curl"
 echo "A timeline:  dotnet services/Cds.Ops/$bin/Cds.Ops.dll timeline <hookInstance>"

@@ -25,7 +25,7 @@ namespace Cds.Hooks;
 public sealed class HookPipeline(
     CdsServiceCatalog catalog,
     PrefetchFetcher fetcher,
-    RuleSet rules,
+    TenantRuleSets tenantRules,
     HookRecorder recorder,
     IJtiLocalReplayCheck localReplay,
     IDocumentStore store,
@@ -207,6 +207,7 @@ public sealed class HookPipeline(
     /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode applied.</summary>
     private Evaluation DecideHere(HookInvocation hook, PatientContext context, PatientDataUsed data)
     {
+        var rules = tenantRules.For(hook.Tenant);
         var input = new RuleInput
         {
             Hook = hook.Service.Hook,

@@ -47,9 +47,11 @@ public static class HooksRegistration
             .ValidateOnStart();
         services.AddSingleton<HookRecorder>();
         services.AddSingleton<HookPipeline>();
-        // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode follows the tenants file.
+        // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode and each tenant's rule
+        // tuning (Tenants:{id}:Rules) follow the tenants file.
         services.AddSingleton(_ => Cds.Rules.RuleSetLoader.LoadDefault());
         services.AddTenantSettings(configuration);
+        services.AddTenantRuleSets();
         services.AddHostedService<Alerts.AlertSettingsRecorder>();
         services.AddScoped<FeedbackRecorder>();
         services.AddSingleton<PrefetchFetcher>();

@@ -14,6 +14,8 @@ builder.Services.AddCdsHooks(builder.Configuration);
 builder.Services.AddSmartLinks(builder.Configuration);
 
 var app = builder.Build();
+// The rules and each tenant's tuning of them are validated at start-up: a bad rule file or setting stops the host.
+app.Services.GetRequiredService<Cds.Rules.TenantRuleSets>();
 
 app.UseHookArrivalClock();
 app.UseHookRefusals();

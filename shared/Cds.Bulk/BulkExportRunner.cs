@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Cds.EventStore.Bulk;
 using Cds.Fhir.Bulk;
 using Marten;
-using Marten.Services;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -18,6 +17,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
     ILogger<BulkExportRunner> logger)
 {
     private readonly BulkImporter _importer = new(schema);
+    private readonly BulkExportStream _stream = new(store);
 
     /// <summary>Runs the export to its end and answers the finished run (completed, or failed for good).</summary>
     public async Task<BulkExportRun> RunAsync(string tenant, string? groupId, Func<BulkRunProgress, ValueTask>? onProgress, CancellationToken ct) =>
@@ -56,7 +56,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         {
             var since = await SinceAsync(tenant, group, ct).ConfigureAwait(false);
             var exportId = $"bulk:{group}:{Guid.NewGuid():N}";
-            run = await AppendAsync(tenant, exportId, new BulkExportRequested(exportId, tenant, group, options.Types, since, time.GetUtcNow()), ct).ConfigureAwait(false);
+            run = await _stream.AppendAsync(tenant, exportId, new BulkExportRequested(exportId, tenant, group, options.Types, since, time.GetUtcNow()), ct).ConfigureAwait(false);
         }
         else
         {
@@ -83,7 +83,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
 
                     await Report(run, w.Reason == BulkWaitReason.Cooldown ? $"cooldown {w.Delay.TotalSeconds:0} s" : null).ConfigureAwait(false);
                 }, ct).ConfigureAwait(false);
-                run = await AppendAsync(tenant, run.ExportId, new BulkExportAccepted(run.ExportId, kickOff.StatusUrl.ToString(), time.GetUtcNow()), ct).ConfigureAwait(false);
+                run = await _stream.AppendAsync(tenant, run.ExportId, new BulkExportAccepted(run.ExportId, kickOff.StatusUrl.ToString(), time.GetUtcNow()), ct).ConfigureAwait(false);
             }
 
             await Report(run).ConfigureAwait(false);
@@ -93,12 +93,12 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
                 {
                     if (w.Reason == BulkWaitReason.InProgress && w.Progress != run.Progress)
                     {
-                        run = await AppendAsync(tenant, run.ExportId, new BulkExportProgressed(run.ExportId, w.Progress, time.GetUtcNow()), ct).ConfigureAwait(false);
+                        run = await _stream.AppendAsync(tenant, run.ExportId, new BulkExportProgressed(run.ExportId, w.Progress, time.GetUtcNow()), ct).ConfigureAwait(false);
                     }
 
                     await Report(run, w.Progress).ConfigureAwait(false);
                 }, ct).ConfigureAwait(false);
-                run = await AppendAsync(tenant, run.ExportId, new BulkExportFilesListed(run.ExportId, manifest.TransactionTime, manifest.RequiresAccessToken,
+                run = await _stream.AppendAsync(tenant, run.ExportId, new BulkExportFilesListed(run.ExportId, manifest.TransactionTime, manifest.RequiresAccessToken,
                     manifest.Output.Select(o => new BulkFileListed(o.Type, o.Url.ToString(), o.Count)).ToList(), manifest.Error.Count, time.GetUtcNow()), ct).ConfigureAwait(false);
             }
 
@@ -122,7 +122,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         {
             // For good: refused, failed on Epic's side or expired (404). The next run starts a new export.
             logger.LogWarning("Export {ExportId} of tenant {Tenant} failed: {Reason}", run.ExportId, tenant, ex.Reason);
-            run = await AppendAsync(tenant, run.ExportId, new BulkExportFailed(run.ExportId, ex.Reason, ex.StatusCode, ex.Retryable, ex.RetryAt, time.GetUtcNow()),
+            run = await _stream.AppendAsync(tenant, run.ExportId, new BulkExportFailed(run.ExportId, ex.Reason, ex.StatusCode, ex.Retryable, ex.RetryAt, time.GetUtcNow()),
                 CancellationToken.None).ConfigureAwait(false);
             await using (var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false))
             {
@@ -144,7 +144,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         var runs = new List<BulkExportRun>();
         foreach (var r in requested)
         {
-            runs.Add(await LoadAsync(session, r.ExportId, ct).ConfigureAwait(false));
+            runs.Add(await BulkExportStream.LoadAsync(session, r.ExportId, ct).ConfigureAwait(false));
         }
 
         return runs;
@@ -180,11 +180,11 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
             result.Unchanged, result.ContentHash, time.GetUtcNow());
         await foreach (var page in BulkImporter.ChangesAsync(connection, transaction, ct).ConfigureAwait(false))
         {
-            await AppendInAsync(transaction, run.Tenant, run.ExportId, new BulkResourcesChanged(run.ExportId, file.Type, page.Added, page.Changed, []), ct)
+            await _stream.AppendInAsync(transaction, run.Tenant, run.ExportId, new BulkResourcesChanged(run.ExportId, file.Type, page.Added, page.Changed, []), ct)
                 .ConfigureAwait(false);
         }
 
-        await AppendInAsync(transaction, run.Tenant, run.ExportId, imported, ct).ConfigureAwait(false);
+        await _stream.AppendInAsync(transaction, run.Tenant, run.ExportId, imported, ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         client.Metrics.Resources(run.Tenant, result.Resources);
         if (result.Skipped > 0)
@@ -214,7 +214,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         var deleted = await client.DeleteAsync(run.Tenant, new Uri(run.StatusUrl!), ct).ConfigureAwait(false);
         var completed = new BulkExportCompleted(run.ExportId, run.ResourcesImported, run.BytesImported, run.Imported.Values.Sum(f => f.Added),
             run.Imported.Values.Sum(f => f.Changed), gone.Count, deleted, elapsed, time.GetUtcNow());
-        await using (var session = store.LightweightSession(Enlisted(transaction, run.Tenant)))
+        await using (var session = store.LightweightSession(BulkExportStream.Enlisted(transaction, run.Tenant)))
         {
             foreach (var type in gone.GroupBy(g => g.Type))
             {
@@ -253,7 +253,7 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
     private async Task<BulkExportRun?> FindOpenAsync(string tenant, string exportId, CancellationToken ct)
     {
         await using var session = store.QuerySession(tenant);
-        var run = await LoadAsync(session, exportId, ct).ConfigureAwait(false);
+        var run = await BulkExportStream.LoadAsync(session, exportId, ct).ConfigureAwait(false);
         return run.Finished ? null : run;
     }
 
@@ -265,39 +265,10 @@ public sealed class BulkExportRunner(IDocumentStore store, BulkExportClient clie
         return latest.Count == 0 ? null : latest[0];
     }
 
-    private static async Task<BulkExportRun> LoadAsync(IQuerySession session, string exportId, CancellationToken ct)
-    {
-        var events = await session.Events.FetchStreamAsync(exportId, token: ct).ConfigureAwait(false);
-        return BulkExportRun.Fold(events.Select(e => e.Data));
-    }
-
-    private async Task<BulkExportRun> AppendAsync(string tenant, string exportId, object e, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(tenant);
-        session.Events.Append(exportId, e);
-        await session.SaveChangesAsync(ct).ConfigureAwait(false);
-        return await LoadAsync(session, exportId, ct).ConfigureAwait(false);
-    }
-
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
         return connection;
-    }
-
-    private async Task AppendInAsync(NpgsqlTransaction transaction, string tenant, string exportId, object e, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(Enlisted(transaction, tenant));
-        session.Events.Append(exportId, e);
-        await session.SaveChangesAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>A session that writes in the caller's transaction (the caller commits).</summary>
-    private static SessionOptions Enlisted(NpgsqlTransaction transaction, string tenant)
-    {
-        var options = SessionOptions.ForTransaction(transaction, false);
-        options.TenantId = tenant;
-        return options;
     }
 }

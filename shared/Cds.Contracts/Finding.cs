@@ -5,6 +5,11 @@ public sealed record Finding
 {
     public required string RuleId { get; init; }
     public required string RuleVersion { get; init; }
+    /// <summary>
+    /// Stable hash of the tenant's overrides of the rule's parameters (<c>Tenants:{id}:Rules:{ruleId}:Parameters</c>)
+    /// the finding was concluded with; null when the rule ran as shipped.
+    /// </summary>
+    public string? OverridesHash { get; init; }
     public required string TopicCode { get; init; }
     public required string Indicator { get; init; }
     public required string Summary { get; init; }

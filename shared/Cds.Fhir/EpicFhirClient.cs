@@ -144,17 +144,17 @@ public sealed partial class EpicFhirClient
         SearchParams? condition = null;
         if (!string.IsNullOrWhiteSpace(ifNoneExist))
         {
-            condition = SearchParams.FromUriParamList(ParseQuery(ifNoneExist));
+            condition = SearchParams.FromUriParamList(FhirWire.ParseQuery(ifNoneExist));
         }
 
         var scope = new FhirCallScope(type, FhirInteraction.Create);
         var (created, status, location) = await CallWithClientAsync(scope, async c =>
         {
             var r = condition is null ? await c.CreateAsync(resource, ct).ConfigureAwait(false) : await c.ConditionalCreateAsync(resource, condition, ct).ConfigureAwait(false);
-            return (r, ParseStatus(c.LastResult?.Status) ?? scope.LastStatus ?? 0, c.LastResult?.Location);
+            return (r, FhirWire.ParseStatus(c.LastResult?.Status) ?? scope.LastStatus ?? 0, c.LastResult?.Location);
         }, ct).ConfigureAwait(false);
 
-        var id = created?.Id ?? IdFromLocation(location, type);
+        var id = created?.Id ?? FhirWire.IdFromLocation(location, type);
         return new CreateResult<T>(created, status == 201, status, id, location);
     }
 
@@ -262,35 +262,6 @@ public sealed partial class EpicFhirClient
     }
 
     private static string Truncate(string s) => s.Length > 200 ? s[..200] : s;
-
-    private static int? ParseStatus(string? status)
-    {
-        if (string.IsNullOrEmpty(status))
-        {
-            return null;
-        }
-
-        var digits = new string(status.TakeWhile(char.IsDigit).ToArray());
-        return int.TryParse(digits, System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : null;
-    }
-
-    private static string? IdFromLocation(string? location, string type)
-    {
-        if (string.IsNullOrEmpty(location))
-        {
-            return null;
-        }
-
-        var segments = location.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var i = Array.LastIndexOf(segments, type);
-        return i >= 0 && i + 1 < segments.Length ? segments[i + 1] : null;
-    }
-
-    private static List<Tuple<string, string>> ParseQuery(string query) =>
-        query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2))
-            .Select(kv => Tuple.Create(Uri.UnescapeDataString(kv[0]), kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : ""))
-            .ToList();
 
     internal static string TypeName<T>() where T : Resource =>
         ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? throw new ArgumentException($"{typeof(T).Name} is not a FHIR resource type.");

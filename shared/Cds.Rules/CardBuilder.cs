@@ -60,6 +60,7 @@ internal sealed class CardBuilder(RuleDefinition rule, RuleInput input)
         {
             RuleId = Rule.Id,
             RuleVersion = Rule.Version,
+            OverridesHash = Rule.OverridesHash,
             TopicCode = Rule.Topic.Code,
             Indicator = indicator,
             Summary = summary,

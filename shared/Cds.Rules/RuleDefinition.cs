@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cds.Contracts;
 
 namespace Cds.Rules;
@@ -21,6 +22,21 @@ public sealed record RuleDefinition
     public SuggestionTemplate? Suggestion { get; init; }
     public required IReadOnlyDictionary<string, string> Templates { get; init; }
     public required RuleParameters Parameters { get; init; }
+
+    /// <summary>
+    /// The parameters a tenant overrode (<c>Tenants:{id}:Rules:{ruleId}:Parameters</c>), by name as the file spells
+    /// them, with their values as JSON; empty for the shipped rule (<see cref="RuleTuning"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Stable hash of <see cref="Overrides"/> (<see cref="RuleTuning.OverridesHash"/>); null when not tuned.</summary>
+    public string? OverridesHash { get; init; }
+
+    /// <summary>"1.0.0", or "1.0.0+{overrides hash}" when a tenant tuned it: what findings and analytics tell apart.</summary>
+    public string TunedVersion => OverridesHash is null ? Version : $"{Version}+{OverridesHash}";
+
+    /// <summary>The rule's file as read (with a tenant's overrides written in): what tuning patches and reads again.</summary>
+    internal JsonElement Root { get; init; }
 
     internal IRuleKind Evaluator { get; init; } = null!;
 }

@@ -7,13 +7,16 @@ public sealed class RuleSet
     {
         Rules = rules;
         Vocabulary = vocabulary;
-        Versions = [.. rules.Select(r => $"{r.Id}@{r.Version}"), $"{vocabulary.Id}@{vocabulary.Version}"];
+        Versions = [.. rules.Select(r => $"{r.Id}@{r.TunedVersion}"), $"{vocabulary.Id}@{vocabulary.Version}"];
     }
 
     public IReadOnlyList<RuleDefinition> Rules { get; }
     public DrugVocabulary Vocabulary { get; }
 
-    /// <summary>"id@version" of every rule and of the vocabulary, for <c>HookEvaluated.RuleVersions</c>.</summary>
+    /// <summary>
+    /// "id@version" of every rule and of the vocabulary, for <c>HookEvaluated.RuleVersions</c>; a rule a tenant tuned
+    /// is "id@version+{overrides hash}", one it switched off is not listed.
+    /// </summary>
     public IReadOnlyList<string> Versions { get; }
 
     public IEnumerable<RuleDefinition> RulesFor(string hook) => Rules.Where(r => r.Hooks.Contains(hook, StringComparer.Ordinal));

@@ -21,5 +21,16 @@ public sealed class ConfiguredTenants
     /// <summary>The tenant's write-back settings; an unknown tenant is treated as disabled.</summary>
     public TenantWriteBackSettings WriteBackOf(string tenant) => Find(tenant)?.WriteBack ?? TenantWriteBackSettings.Disabled;
 
+    /// <summary>Every tenant's rule tuning, in the shape <see cref="TenantRuleSets"/> resolves.</summary>
+    public RuleTuningOptions RuleTuning()
+    {
+        var options = new RuleTuningOptions();
+        foreach (var (id, tenant) in Tenants)
+        {
+            options.Tenants[id] = new TenantRulesEntry { Rules = tenant.Rules };
+        }
+        return options;
+    }
+
     private static readonly TenantAlertSettings NoAlertSettings = new();
 }

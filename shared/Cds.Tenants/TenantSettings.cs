@@ -37,6 +37,9 @@ public sealed class TenantSettings
     /// <summary>Silent mode (Cds.Rules), switched at runtime by a reload of the tenants file.</summary>
     public TenantAlertSettings Alerts { get; set; } = new();
 
+    /// <summary><c>Rules:{ruleId}</c>: the tenant's tuning of each rule (enabled, parameter overrides), checked by the rule's own kind.</summary>
+    public Dictionary<string, TenantRuleSettings> Rules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Bulk Data <c>$export</c> of this tenant's Group (population sync).</summary>
     public BulkExportOptions Bulk { get; set; } = new();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 using Xunit;
 
 namespace Cds.EpicSandbox.Tests;

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 using Xunit;
 
 namespace Cds.EpicSandbox.Tests;
 
-public sealed class FhirApiTests(SandboxFixture f) : IClassFixture<SandboxFixture>
+public sealed class FhirApiTests(SmallPageSandboxFixture f) : IClassFixture<SmallPageSandboxFixture>
 {
     private const string Abram = SandboxPatients.AbramLemke;
 

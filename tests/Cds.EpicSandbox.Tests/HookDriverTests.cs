@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Cds.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Xunit;
 
 namespace Cds.EpicSandbox.Tests;
 
-public sealed class HookDriverTests(SandboxFixture f) : IClassFixture<SandboxFixture>
+public sealed class HookDriverTests(SmallPageSandboxFixture f) : IClassFixture<SmallPageSandboxFixture>
 {
     private async Task<(FakeCdsService Cds, EpicHookDriver Driver)> StartAsync()
     {

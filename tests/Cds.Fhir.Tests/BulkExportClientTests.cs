@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Cds.EpicSandbox;
 using Cds.Fhir.Bulk;
+using Cds.Testing;
 using Xunit;
 
 namespace Cds.Fhir.Tests;

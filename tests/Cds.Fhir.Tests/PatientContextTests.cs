@@ -1,5 +1,6 @@
 using Cds.Contracts;
 using Cds.EpicSandbox;
+using Cds.Testing;
 using Hl7.Fhir.Model;
 using Xunit;
 using Task = System.Threading.Tasks.Task;

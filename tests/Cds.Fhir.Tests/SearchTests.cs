@@ -1,5 +1,6 @@
 using Cds.EpicSandbox;
 using Cds.Fhir.Search;
+using Cds.Testing;
 using Hl7.Fhir.Model;
 using Xunit;
 using Task = System.Threading.Tasks.Task;

@@ -1,4 +1,5 @@
 using Cds.EpicSandbox;
+using Cds.Testing;
 using Hl7.Fhir.Model;
 using Xunit;
 using Task = System.Threading.Tasks.Task;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cds.EpicSandbox;
+using Cds.Testing;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;

@@ -38,7 +38,7 @@ public sealed class BulkCliFixture : IAsyncLifetime
     public Dictionary<string, string?> Settings(string tenant = "sandbox")
     {
         var p = $"Tenants:{tenant}:";
-        var settings = SandboxFixture.TenantOf(Sandbox, tenant, s =>
+        var settings = OpsSandboxFixture.TenantOf(Sandbox, tenant, s =>
         {
             s["ConnectionStrings:Postgres"] = Infra.Postgres;
             s["EventStore:Schema"] = Infra.Schema;

@@ -27,7 +27,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     public const string ErrorQueue = "enrichment-evaluate-hook_error";
 
     public IsolatedInfrastructure Infra { get; } = new();
-    public SandboxFixture Sandbox { get; } = new();
+    public OpsSandboxFixture Sandbox { get; } = new();
     public DocumentStore Store { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
     public Uri BaseUrl { get; private set; } = null!;

@@ -4,7 +4,7 @@ using Cds.Ops.Tenants;
 namespace Cds.Ops.Tests;
 
 /// <summary><c>tenants check</c> against the local Epic sandbox over real HTTP: a good tenant passes every line, each broken one fails the right line.</summary>
-public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+public sealed class TenantCheckCliTests(OpsSandboxFixture fixture) : IClassFixture<OpsSandboxFixture>
 {
     private static string LineOf(string output, string tenant, string check) =>
         output.Split('\n').FirstOrDefault(l => l.Length > 6 && l[6..].StartsWith($"{tenant,-12} {check,-20}", StringComparison.Ordinal)) ?? "";
@@ -25,7 +25,7 @@ public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<
         var jwks = LineOf(result.Output, "sandbox", TenantChecker.JwksCheck);
         Assert.StartsWith("PASS", jwks, StringComparison.Ordinal);
         Assert.Contains("key(s)", jwks, StringComparison.Ordinal);
-        Assert.Contains("4 passed, 0 failed, 0 skipped", result.Output, StringComparison.Ordinal);
+        Assert.Contains("10 passed, 0 failed, 0 skipped", result.Output, StringComparison.Ordinal); // 4 checks and the 6 rules in force
         // the sandbox really issued a token to our NONPROD client
         Assert.Contains(fixture.Sandbox.State.TokenRequests, r => r.ClientId == SandboxClients.NonProdClientId && r.Status == 200);
     }
@@ -103,11 +103,36 @@ public sealed class TenantCheckCliTests(SandboxFixture fixture) : IClassFixture<
     {
         var offline = await Cli.RunAsync(fixture.Tenant("sandbox"), "tenants", "check", "--offline");
         Assert.True(offline.ExitCode == 0, offline.ToString());
-        Assert.Contains("1 passed, 0 failed, 0 skipped", offline.Output, StringComparison.Ordinal);
+        Assert.Contains("7 passed, 0 failed, 0 skipped", offline.Output, StringComparison.Ordinal); // configuration and the 6 rules
 
         var unknown = await Cli.RunAsync(fixture.Tenant("sandbox"), "tenants", "check", "--tenant", "nobody");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("no section 'Tenants:nobody'", unknown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_rules_in_force_are_printed_per_tenant_with_the_overridden_values_marked_and_a_bad_setting_fails()
+    {
+        var tuned = await Cli.RunAsync(fixture.Tenant("sandbox", t =>
+        {
+            t["Tenants:sandbox:Rules:renal-dosing:Parameters:drugs[0].egfrBelow"] = "45";
+            t["Tenants:sandbox:Rules:qt-prolonging:Enabled"] = "false";
+        }), "tenants", "check", "--offline");
+        Assert.True(tuned.ExitCode == 0, tuned.ToString());
+        var rules = tuned.Output.Split('\n').Where(l => l.Length > 6 && l[6..].StartsWith($"{"sandbox",-12} {RuleTuningCheck.Check,-20}", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, rules.Count);
+        var renal = Assert.Single(rules, l => l.Contains(" renal-dosing@", StringComparison.Ordinal));
+        Assert.Matches(@"renal-dosing@1\.0\.0\+[0-9a-f]{12} enabled: maxAgeDays=365, drugs\[0\]\.egfrBelow=45 \(overridden\)", renal);
+        Assert.Contains("qt-prolonging@1.0.0 disabled", Assert.Single(rules, l => l.Contains(" qt-prolonging@", StringComparison.Ordinal)));
+        var hba1c = Assert.Single(rules, l => l.Contains(" diabetes-hba1c-gap@1.0.0 enabled: ", StringComparison.Ordinal));
+        Assert.Contains("lookbackMonths=6,", hba1c, StringComparison.Ordinal);
+        Assert.DoesNotContain("(overridden)", hba1c, StringComparison.Ordinal);
+
+        var bad = await Cli.RunAsync(fixture.Tenant("sandbox", t => t["Tenants:sandbox:Rules:renal-dosing:Parameters:drugs[0].egfrBelow"] = "250"),
+            "tenants", "check", "--offline");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("Tenants:sandbox:Rules:renal-dosing:Parameters:drugs[0].egfrBelow: must be a threshold between 0 and 200",
+            LineOf(bad.Output, "sandbox", RuleTuningCheck.Check), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,9 +4,7 @@ using Cds.Hooks;
 using Cds.Testing;
 using Marten;
 using Marten.Events;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +13,7 @@ using Npgsql;
 namespace Cds.Platform.Tests;
 
 /// <summary>
-/// The platform in one process on real infrastructure: the local Epic sandbox (real Kestrel), the enrichment worker
+/// The platform in one process on real infrastructure (<see cref="PlatformBoot"/>, in process): the local Epic sandbox (real Kestrel), the enrichment worker
 /// and the hooks service, on this fixture's own RabbitMQ virtual host and PostgreSQL schema. Epic's calls are signed
 /// by the sandbox's hook driver exactly as Epic signs them, and verified by the hooks service's real JWT check.
 /// </summary>
@@ -23,8 +21,10 @@ public class PlatformFixture : IAsyncLifetime
 {
     public const string Tenant = "sandbox";
 
-    public IsolatedInfrastructure Infra { get; } = new();
-    public EpicSandboxServer Sandbox { get; private set; } = null!;
+    /// <summary>The shared boot (tests/Cds.Testing), services in this process.</summary>
+    public PlatformBoot Boot { get; private set; } = null!;
+    public IsolatedInfrastructure Infra => Boot.Infra;
+    public EpicSandboxServer Sandbox => Boot.Sandbox(Tenant);
     public WebApplicationFactory<EvaluateHookConsumer> Enrichment { get; private set; } = null!;
     public WebApplicationFactory<HookPipeline> Hooks { get; private set; } = null!;
 
@@ -38,38 +38,30 @@ public class PlatformFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        await Infra.InitializeAsync();
-        Sandbox = await EpicSandboxServer.StartAsync();
-        Enrichment = new WebApplicationFactory<EvaluateHookConsumer>().WithWebHostBuilder(b => Configure(b, EnrichmentSettings));
+        Boot = await PlatformBoot.StartAsync(PlatformHosting.InProcess, Tenant);
+        Boot.Tenant(Tenant).Set("HookAuth:Audiences:0", "http://localhost/cds-services");
+        Enrichment = Boot.Host<EvaluateHookConsumer>(Nullable(EnrichmentSettings), ConfigureTestServices);
         _ = Enrichment.Server; // started first: its queue exists before the first hook
-        Hooks = new WebApplicationFactory<HookPipeline>().WithWebHostBuilder(b => Configure(b, new Dictionary<string, string>
+        Hooks = Boot.Host<HookPipeline>(Nullable(new Dictionary<string, string>
         {
             // A loaded 2-core CI machine must not turn functional tests into deadline tests; those set their own.
             ["Hooks:Deadline"] = "00:00:20", // (the service accepts less than 30 s)
-        }.Concat(HookSettings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)));
+        }.Concat(HookSettings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value)), ConfigureTestServices);
         StartHooks();
     }
 
     /// <summary>Starts the hooks service: in memory (TestServer) here; a fixture that needs real Kestrel overrides it.</summary>
     protected virtual void StartHooks() => _ = Hooks.Server;
 
-    private void Configure(IWebHostBuilder b, IReadOnlyDictionary<string, string> extra)
-    {
-        b.UseEnvironment("Development");
-        b.ConfigureTestServices(ConfigureTestServices);
-        foreach (var (key, value) in TenantSettings().Concat(extra))
-        {
-            b.UseSetting(key, value);
-        }
-    }
+    private static Dictionary<string, string?> Nullable(IReadOnlyDictionary<string, string> settings) =>
+        settings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
 
-    /// <summary>Infrastructure and the sandbox tenant, as the tenants file of a deployment would give them.</summary>
     /// <summary>Runs the async daemon (Solo) on this fixture's store until its projections are caught up, then reads
     /// them in a query session of the fixture's tenant.</summary>
     public async Task ReadCaughtUpProjectionsAsync(Func<IQuerySession, Task> read)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        builder.Configuration.AddInMemoryCollection(TenantSettings());
         Cds.EventStore.EventStoreSetup.AddCdsEventStore(builder.Services, builder.Configuration).AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
         using var daemonHost = builder.Build();
         await daemonHost.StartAsync();
@@ -86,17 +78,8 @@ public class PlatformFixture : IAsyncLifetime
         }
     }
 
-    public IEnumerable<KeyValuePair<string, string>> TenantSettings()
-    {
-        return new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = Infra.Postgres,
-            ["ConnectionStrings:RabbitMq"] = Infra.RabbitMq,
-            ["EventStore:Schema"] = Infra.Schema,
-            ["HookAuth:ReplaySchema"] = Infra.Schema + "_jti",
-        }.Concat(SandboxTenant.Of(Sandbox, Tenant).Set("HookAuth:Audiences:0", "http://localhost/cds-services").Values
-            .Select(kv => KeyValuePair.Create(kv.Key, kv.Value!)));
-    }
+    /// <summary>Infrastructure and the sandbox tenant, as the tenants file of a deployment would give them.</summary>
+    public Dictionary<string, string?> TenantSettings() => Boot.Settings();
 
     /// <summary>A driver that calls the in-process hooks service the way Epic would.</summary>
     public EpicHookDriver Driver()
@@ -132,11 +115,5 @@ public class PlatformFixture : IAsyncLifetime
         public async ValueTask DisposeAsync() => await restore();
     }
 
-    public virtual async Task DisposeAsync()
-    {
-        await Hooks.DisposeAsync();
-        await Enrichment.DisposeAsync();
-        await Sandbox.DisposeAsync();
-        await Infra.DisposeAsync();
-    }
+    public virtual async Task DisposeAsync() => await Boot.DisposeAsync();
 }

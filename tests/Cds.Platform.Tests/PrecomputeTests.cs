@@ -20,7 +20,7 @@ public sealed class RelayPlatformFixture : PlatformFixture
     {
         await base.InitializeAsync();
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(TenantSettings().Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+        builder.Configuration.AddInMemoryCollection(TenantSettings());
         builder.AddCdsBus("relay");
         builder.Services.AddCdsEventStore(builder.Configuration).AddCdsOutboxRelay().AddAsyncDaemon(DaemonMode.Solo);
         _relay = builder.Build();

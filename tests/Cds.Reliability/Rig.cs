@@ -8,7 +8,7 @@ using Npgsql;
 namespace Cds.Reliability;
 
 /// <summary>
-/// The platform under test: an isolated vhost + schema on the real RabbitMQ and PostgreSQL, two Epic sandboxes in this
+/// The platform under test (<see cref="PlatformBoot"/>, child processes): an isolated vhost + schema on the real RabbitMQ and PostgreSQL, two Epic sandboxes in this
 /// process (tenant <c>alpha</c> and tenant <c>beta</c>, each its own issuer, JWKS and FHIR server), and the hooks,
 /// enrichment, write-back and ops services as child processes on loopback ports of their own.
 /// </summary>
@@ -19,12 +19,12 @@ public sealed class Rig : IAsyncDisposable
     public const string OpsUser = "ops";
     public static readonly string OpsPassword = "rel-" + Guid.NewGuid().ToString("N")[..12];
 
-    private readonly Dictionary<string, string> _env = [];
     private readonly List<ServiceProcess> _retired = [];
+    private PlatformBoot? _boot;
     public string RepoRoot { get; }
-    public IsolatedInfrastructure Infra { get; } = new();
-    public EpicSandboxServer SandboxA { get; private set; } = null!;
-    public EpicSandboxServer SandboxB { get; private set; } = null!;
+    public IsolatedInfrastructure Infra => Boot.Infra;
+    public EpicSandboxServer SandboxA => Boot.Sandbox(Alpha);
+    public EpicSandboxServer SandboxB => Boot.Sandbox(Beta);
     public ServiceProcess Hooks { get; private set; } = null!;
     public ServiceProcess Enrichment { get; private set; } = null!;
     public ServiceProcess WriteBack { get; private set; } = null!;
@@ -33,80 +33,61 @@ public sealed class Rig : IAsyncDisposable
     public EpicHookDriver DriverB { get; private set; } = null!;
     public TimeSpan Deadline { get; } = TimeSpan.FromMilliseconds(1200);
     public HttpClient Http { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 128 }) { Timeout = TimeSpan.FromSeconds(30) };
-    private int _hooksPort;
 
     public Rig(string repoRoot) => RepoRoot = repoRoot;
 
-    private string Dll(string project) =>
-        new[] { "Release", "Debug" }.Select(c => Path.Combine(RepoRoot, "services", project, "bin", c, "net10.0", project + ".dll")).FirstOrDefault(File.Exists)
-        ?? throw new FileNotFoundException($"services/{project} is not built (build tests/Cds.Reliability, it references it)");
+    /// <summary>The shared boot (tests/Cds.Testing), each service a child process.</summary>
+    private PlatformBoot Boot => _boot ?? throw new InvalidOperationException("the rig is not started");
 
     public async Task StartAsync(bool withOps)
     {
-        await Infra.InitializeAsync();
-        SandboxA = await EpicSandboxServer.StartAsync();
-        SandboxB = await EpicSandboxServer.StartAsync();
-        _hooksPort = ServiceProcess.FreePort();
-        var hooksBase = new Uri($"http://127.0.0.1:{_hooksPort}/cds-services/");
+        _boot = await PlatformBoot.StartAsync(PlatformHosting.ChildProcesses, Alpha, Beta);
+        var hooksPort = ServiceProcess.FreePort();
+        var hooksBase = new Uri($"http://127.0.0.1:{hooksPort}/cds-services/");
 
-        _env["ConnectionStrings__Postgres"] = Infra.Postgres;
-        _env["ConnectionStrings__RabbitMq"] = Infra.RabbitMq;
-        _env["EventStore__Schema"] = Infra.Schema;
-        _env["HookAuth__ReplaySchema"] = Infra.Schema + "_jti";
-        _env["DOTNET_ENVIRONMENT"] = "Production";
-        _env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        _env["Logging__LogLevel__Default"] = "Information";
-        _env["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
-        _env["Bus__StopTimeout"] = "00:00:02";
-        _env["Hooks__Deadline"] = "00:00:01.200";
-        foreach (var (tenant, sandbox) in new[] { (Alpha, SandboxA), (Beta, SandboxB) })
+        Boot.Common["Logging:LogLevel:Default"] = "Information";
+        Boot.Common["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning";
+        Boot.Common["Bus:StopTimeout"] = "00:00:02";
+        Boot.Common["Hooks:Deadline"] = "00:00:01.200";
+        foreach (var tenant in new[] { Alpha, Beta })
         {
-            var p = $"Tenants__{tenant}__";
-            foreach (var (key, value) in SandboxTenant.Of(sandbox, tenant, $"Reliability tenant {tenant}")
-                         .Set("WriteBack:Enabled", "true").Set("WriteBack:Triggers:0", "OverrideOfCritical")
-                         .Set("HookAuth:Audiences:0", hooksBase.ToString().TrimEnd('/')).Environment)
-            {
-                _env[key] = value;
-            }
-            // Short, bounded Epic retries and a breaker that trips within a scenario.
-            _env[p + "Resilience__MaxRetryAttempts"] = "3";
-            _env[p + "Resilience__RetryBaseDelay"] = "00:00:00.100";
-            _env[p + "Resilience__MaxRetryDelay"] = "00:00:05";
-            _env[p + "Resilience__AttemptTimeout"] = "00:00:02";
-            _env[p + "Resilience__TotalTimeout"] = "00:00:15";
-            _env[p + "Resilience__BreakerMinimumThroughput"] = "5";
-            _env[p + "Resilience__BreakerSamplingDuration"] = "00:00:10";
-            _env[p + "Resilience__BreakerBreakDuration"] = "00:00:03";
+            Boot.Tenant(tenant).Set("Name", $"Reliability tenant {tenant}")
+                .Set("WriteBack:Enabled", "true").Set("WriteBack:Triggers:0", "OverrideOfCritical")
+                .Set("HookAuth:Audiences:0", hooksBase.ToString().TrimEnd('/'))
+                // Short, bounded Epic retries and a breaker that trips within a scenario.
+                .Set("Resilience:MaxRetryAttempts", "3")
+                .Set("Resilience:RetryBaseDelay", "00:00:00.100")
+                .Set("Resilience:MaxRetryDelay", "00:00:05")
+                .Set("Resilience:AttemptTimeout", "00:00:02")
+                .Set("Resilience:TotalTimeout", "00:00:15")
+                .Set("Resilience:BreakerMinimumThroughput", "5")
+                .Set("Resilience:BreakerSamplingDuration", "00:00:10")
+                .Set("Resilience:BreakerBreakDuration", "00:00:03");
         }
 
         // Tenant beta is a small site with its own hook rate limit (the security scenario bursts past it); alpha keeps
         // the service default (100/s, burst 200), so the bad-input corpus and the load scenarios are never limited.
-        _env[$"Tenants__{Beta}__RateLimit__PermitsPerSecond"] = "10";
-        _env[$"Tenants__{Beta}__RateLimit__Burst"] = "20";
+        Boot.Tenant(Beta).Set("RateLimit:PermitsPerSecond", "10").Set("RateLimit:Burst", "20");
 
-        Enrichment = StartService("enrichment", "Cds.Enrichment");
-        await Enrichment.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90));
-        WriteBack = StartService("writeback", "Cds.WriteBack");
-        Hooks = StartService("hooks", "Cds.Hooks", _hooksPort);
+        Enrichment = await Boot.StartAsync(PlatformService.Enrichment, name: "enrichment");
+        WriteBack = Boot.Start(PlatformService.WriteBack, name: "writeback");
+        Hooks = Boot.Start(PlatformService.Hooks, name: "hooks", port: hooksPort);
         if (withOps)
         {
-            Ops = ServiceProcess.Start("ops", Dll("Cds.Ops"), ServiceProcess.FreePort(), new Dictionary<string, string>(_env)
+            Ops = Boot.Start(PlatformService.Ops, new Dictionary<string, string?>
             {
-                ["Ops__DashboardUser"] = OpsUser,
-                ["Ops__DashboardPassword"] = OpsPassword,
-                ["RabbitMq__Management"] = Infra.Endpoints.RabbitMqManagement.ToString(),
-            }, ["serve"]);
+                ["Ops:DashboardUser"] = OpsUser,
+                ["Ops:DashboardPassword"] = OpsPassword,
+                ["RabbitMq:Management"] = Infra.Endpoints.RabbitMqManagement.ToString(),
+            }, name: "ops");
         }
-        await Task.WhenAll(WriteBack.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),
-            Hooks.WaitReadyAsync("health/ready", TimeSpan.FromSeconds(90)),
-            Ops?.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90)) ?? Task.CompletedTask);
+        await Task.WhenAll(WriteBack.WaitReadyAsync(PlatformService.WriteBack.ReadyPath, TimeSpan.FromSeconds(90)),
+            Hooks.WaitReadyAsync(PlatformService.Hooks.ReadyPath, TimeSpan.FromSeconds(90)),
+            Ops?.WaitReadyAsync(PlatformService.Ops.ReadyPath, TimeSpan.FromSeconds(90)) ?? Task.CompletedTask);
 
         DriverA = new EpicHookDriver(SandboxA, hooksBase, Http);
         DriverB = new EpicHookDriver(SandboxB, hooksBase, Http);
     }
-
-    private ServiceProcess StartService(string name, string project, int? port = null) =>
-        ServiceProcess.Start(name, Dll(project), port ?? ServiceProcess.FreePort(), _env);
 
     /// <summary>kill -9 the enrichment or write-back service, then start a fresh one on the same settings.</summary>
     public async Task<ServiceProcess> KillAndRestartAsync(string which, Action? whileDown = null)
@@ -115,7 +96,7 @@ public sealed class Rig : IAsyncDisposable
         old.KillHard();
         _retired.Add(old);
         whileDown?.Invoke();
-        var fresh = StartService($"{which}-{_retired.Count + 1}", which == "enrichment" ? "Cds.Enrichment" : "Cds.WriteBack");
+        var fresh = Boot.Start(which == "enrichment" ? PlatformService.Enrichment : PlatformService.WriteBack, name: $"{which}-{_retired.Count + 1}");
         if (which == "enrichment")
         {
             Enrichment = fresh;
@@ -250,30 +231,9 @@ public sealed class Rig : IAsyncDisposable
             p.SaveLog(logs);
             await p.DisposeAsync();
         }
-        if (SandboxA is not null)
+        if (_boot is not null)
         {
-            await SandboxA.DisposeAsync();
-        }
-        if (SandboxB is not null)
-        {
-            await SandboxB.DisposeAsync();
-        }
-        try
-        {
-            await using var connection = new NpgsqlConnection(Infra.Postgres);
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"drop schema if exists \"{Infra.Schema}_jti\" cascade", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-        {
-        }
-        try
-        {
-            await Infra.DisposeAsync();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or InvalidOperationException)
-        {
+            await _boot.DisposeAsync();
         }
         Http.Dispose();
     }

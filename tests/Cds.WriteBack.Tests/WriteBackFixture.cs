@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using Cds.Contracts;
 using Cds.EpicSandbox;
@@ -99,23 +98,14 @@ public sealed class WriteBackFixture : IAsyncLifetime
     /// The write-back service as a separate process (<c>dotnet Cds.WriteBack.dll</c>) on this fixture's settings, so
     /// a test can kill it for real. Its console output is kept for diagnostics.
     /// </summary>
-    public WorkerProcess StartWorkerProcess()
+    public ServiceProcess StartWorkerProcess()
     {
-        var dir = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(dir, "Cds.WriteBack.dll")])
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        var environment = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" };
         foreach (var (key, value) in Settings())
         {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
-        return new WorkerProcess(Process.Start(start)!);
+        return ServiceProcess.Start("writeback", Path.Combine(AppContext.BaseDirectory, "Cds.WriteBack.dll"), ServiceProcess.FreePort(), environment);
     }
 
     private IEnumerable<(string, string)> Settings()
@@ -210,53 +200,5 @@ public sealed class WriteBackFixture : IAsyncLifetime
         Store.Dispose();
         await Sandbox.DisposeAsync();
         await Infra.DisposeAsync();
-    }
-}
-
-public sealed class WorkerProcess : IDisposable
-{
-    private readonly Process _process;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
-
-    public WorkerProcess(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public bool HasExited => _process.HasExited;
-
-    public string Output => string.Join('\n', _output);
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _output.Enqueue(line);
-        while (_output.Count > 200)
-        {
-            _output.TryDequeue(out _);
-        }
-    }
-
-    /// <summary>SIGKILL: no shutdown, no acknowledgement, no flush.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
     }
 }

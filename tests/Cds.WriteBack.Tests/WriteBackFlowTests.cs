@@ -89,7 +89,7 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
         var identity = IdentityOf(WriteBackFixture.Tenant, hook, card, FeedbackOutcomes.Overridden);
         // The worker is a real process; Epic takes 4 s to answer its first POST, long enough to hold the event table.
         await fx.StopHostAsync();
-        using var worker = fx.StartWorkerProcess();
+        await using var worker = fx.StartWorkerProcess();
         var slowPost = fx.Sandbox.Faults.Add(new FaultRule { Method = "POST", ResourceType = "DocumentReference", Delay = TimeSpan.FromSeconds(4), Times = 1 });
         await using var db = new NpgsqlConnection(fx.Infra.Postgres);
         await db.OpenAsync();
@@ -108,9 +108,9 @@ public sealed class WriteBackFlowTests(WriteBackFixture fx) : IClassFixture<Writ
                 await WaitUntil(() => fx.Sandbox.State.CreatedCount(identity.Token) == 1, "Epic never received the note");
                 Assert.Equal(1, slowPost.Fired);
                 await System.Threading.Tasks.Task.Delay(500);
-                Assert.False(worker.HasExited, worker.Output);
+                Assert.False(worker.HasExited, worker.Output());
 
-                worker.Kill(); // between Epic's 201 and our record + acknowledgement
+                worker.KillHard(); // between Epic's 201 and our record + acknowledgement
                 await tx.RollbackAsync();
             }
             var before = await fx.TimelineAsync(WriteBackFixture.Tenant, hook);

@@ -65,12 +65,12 @@ internal sealed class BulkExport(EpicSandboxServer server)
             types = ["Patient", "Condition", "Observation", "MedicationRequest", "AllergyIntolerance"];
         }
 
-        var members = group.Member.Select(m => SearchEngine.LastSegment(m.Entity?.Reference)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var members = group.Member.Select(m => ResourceFields.LastSegment(m.Entity?.Reference)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var t in types)
         {
             var lines = new StringBuilder();
-            foreach (var r in server.Store.OfType(t).Where(r => SearchEngine.PatientIdOf(r) is { } p && members.Contains(p)))
+            foreach (var r in server.Store.OfType(t).Where(r => ResourceFields.PatientIdOf(r) is { } p && members.Contains(p)))
             {
                 lines.Append(FhirJson.Serialize(r)).Append('\n');
             }

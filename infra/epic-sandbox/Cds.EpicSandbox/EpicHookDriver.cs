@@ -223,7 +223,7 @@ public sealed class EpicHookDriver
                 context["selections"] = new JsonArray((o.Selections ?? draftIds.Select(id => "MedicationRequest/" + id).ToList()).Select(s => (JsonNode)s).ToArray());
             }
 
-            context["draftOrders"] = DraftOrders(patientId, drafts, draftIds);
+            context["draftOrders"] = DraftOrders.Build(patientId, drafts, draftIds);
         }
 
         var request = new JsonObject
@@ -257,109 +257,6 @@ public sealed class EpicHookDriver
         return request;
     }
 
-    /// <summary>draftOrders: Bundle (collection) of draft MedicationRequests plus the referenced Medication resources (Epic since Feb 2024).</summary>
-    private static JsonObject DraftOrders(string patientId, List<DraftMedication> drafts, List<string> draftIds)
-    {
-        var entries = new JsonArray();
-        for (var i = 0; i < drafts.Count; i++)
-        {
-            var m = drafts[i];
-            entries.Add(new JsonObject
-            {
-                ["resource"] = new JsonObject
-                {
-                    ["resourceType"] = "MedicationRequest",
-                    ["id"] = draftIds[i],
-                    ["status"] = "draft",
-                    ["intent"] = "order",
-                    ["category"] = new JsonArray(new JsonObject
-                    {
-                        ["coding"] = new JsonArray(new JsonObject
-                        {
-                            ["system"] = "http://terminology.hl7.org/CodeSystem/medicationrequest-category", ["code"] = "outpatient", ["display"] = "Outpatient",
-                        }),
-                        ["text"] = "Outpatient",
-                    }),
-                    ["priority"] = "routine",
-                    ["medicationReference"] = new JsonObject { ["reference"] = "Medication/" + m.EpicMedicationId, ["display"] = m.Display },
-                    ["subject"] = new JsonObject { ["reference"] = "Patient/" + patientId },
-                    ["dosageInstruction"] = new JsonArray(new JsonObject
-                    {
-                        ["text"] = m.Display,
-                        ["timing"] = new JsonObject { ["repeat"] = new JsonObject { ["frequency"] = 1, ["period"] = 1, ["periodUnit"] = "d" } },
-                        ["doseAndRate"] = new JsonArray(new JsonObject
-                        {
-                            ["doseQuantity"] = new JsonObject { ["value"] = m.DoseValue, ["unit"] = m.DoseUnit, ["system"] = "http://unitsofmeasure.org", ["code"] = m.DoseUnit },
-                        }),
-                    }),
-                },
-            });
-        }
-
-        foreach (var m in drafts.DistinctBy(d => d.EpicMedicationId))
-        {
-            entries.Add(new JsonObject { ["resource"] = FhirJson.ToNode(m.ToMedication()) });
-        }
-
-        return new JsonObject { ["resourceType"] = "Bundle", ["type"] = "collection", ["entry"] = entries };
-    }
-
     /// <summary>Epic draft order ids are long and contain '.' and '-'.</summary>
     private static string DraftId() => EpicId.New(120);
-
-    private interface IEpicSide
-    {
-        Uri FhirBaseUrl { get; }
-
-        Uri HookJwksUrl { get; }
-
-        HookKeys Keys { get; }
-
-        JsonObject MintFhirAuthorization();
-
-        JsonObject Prefetch(string patientId, string userId, IReadOnlyList<string> keys);
-
-        string? LatestEncounterId(string patientId);
-    }
-
-    private sealed class InProcessEpic(EpicSandboxServer sandbox) : IEpicSide
-    {
-        public Uri FhirBaseUrl => sandbox.FhirBaseUrl;
-
-        public Uri HookJwksUrl => sandbox.HookJwksUrl;
-
-        public HookKeys Keys => sandbox.HookKeys;
-
-        public JsonObject MintFhirAuthorization() => sandbox.MintFhirAuthorization();
-
-        public JsonObject Prefetch(string patientId, string userId, IReadOnlyList<string> keys) =>
-            Cds.EpicSandbox.Prefetch.Build(sandbox, patientId, userId, keys);
-
-        public string? LatestEncounterId(string patientId) => Cds.EpicSandbox.Prefetch.LatestEncounterId(sandbox, patientId);
-    }
-
-    private sealed class RemoteEpic(Uri baseUrl, HttpClient http) : IEpicSide
-    {
-        public Uri FhirBaseUrl => new(baseUrl, EpicSandboxServer.FhirPath);
-
-        public Uri HookJwksUrl => new(baseUrl, EpicSandboxServer.HookJwksPath);
-
-        public HookKeys Keys { get; } = new();
-
-        public JsonObject MintFhirAuthorization() => Send(HttpMethod.Post, "_sandbox/hooks/fhir-authorization")!.AsObject();
-
-        public JsonObject Prefetch(string patientId, string userId, IReadOnlyList<string> keys) =>
-            Send(HttpMethod.Get, $"_sandbox/hooks/prefetch?patient={Uri.EscapeDataString(patientId)}&user={Uri.EscapeDataString(userId)}&keys={Uri.EscapeDataString(string.Join(',', keys))}")!.AsObject();
-
-        public string? LatestEncounterId(string patientId) =>
-            (string?)Send(HttpMethod.Get, $"_sandbox/hooks/encounter?patient={Uri.EscapeDataString(patientId)}")?["encounterId"];
-
-        private JsonNode? Send(HttpMethod method, string path)
-        {
-            using var response = http.Send(new HttpRequestMessage(method, new Uri(baseUrl, path)));
-            response.EnsureSuccessStatusCode();
-            using var reader = new StreamReader(response.Content.ReadAsStream());
-            return JsonNode.Parse(reader.ReadToEnd());
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -135,7 +134,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         Faults.Clear();
         Store.RemoveCreated();
         Tokens.Clear();
-        Fhir.ClearPages();
+        Fhir.Searches.ClearPages();
         Bulk.Clear();
         Smart.Clear();
         Ehr.Clear();
@@ -192,7 +191,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
 
     private void MapEndpoints()
     {
-        _app.Use(FaultsAndRecordingAsync);
+        _app.Use(new FaultsAndRecording(this).InvokeAsync);
         _app.Map("/" + FhirPath + "{**rest}", (HttpContext ctx, string? rest) => Fhir.HandleAsync(ctx, rest ?? ""));
         _app.MapPost("/" + TokenPath, TokenAsync);
         _app.MapGet("/" + SmartAuthorization.AuthorizePath, Smart.AuthorizeAsync);
@@ -215,7 +214,7 @@ public sealed class EpicSandboxServer : IAsyncDisposable
 
         form.TryGetValue("grant_type", out var grantType);
         var result = grantType is "authorization_code" or "refresh_token" && ctx.Request.HasFormContentType
-            ? Smart.Token(grantType, form, ctx.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null)
+            ? Smart.Grants.Token(grantType, form, ctx.Request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null)
             : await Tokens.HandleAsync(ctx.Request.ContentType, form, ctx.RequestAborted);
         form.TryGetValue("scope", out var scope);
         State.Add(new TokenRequestRecord(Time.GetUtcNow(), result.ClientId, grantType, result.Algorithm, scope, result.GrantedScope, result.Status,
@@ -229,133 +228,6 @@ public sealed class EpicSandboxServer : IAsyncDisposable
         ctx.Response.ContentType = "application/json";
         ctx.Response.Headers.CacheControl = "no-store";
         await ctx.Response.WriteAsync(result.Body.ToJsonString(), ctx.RequestAborted);
-    }
-
-    private async Task FaultsAndRecordingAsync(HttpContext ctx, RequestDelegate next)
-    {
-        var path = ctx.Request.Path.Value ?? "";
-        if (!path.StartsWith("/interconnect-fhir-oauth/", StringComparison.Ordinal))
-        {
-            await next(ctx);
-            return;
-        }
-
-        var isFhir = path.StartsWith("/" + FhirPath, StringComparison.Ordinal);
-        string? resourceType = null;
-        string? interaction = null;
-        if (isFhir)
-        {
-            var (type, id, operation) = FhirApi.Route(path[(FhirPath.Length + 1)..]);
-            resourceType = type;
-            interaction = FhirApi.InteractionOf(ctx.Request.Method, id, operation)?.ToString();
-        }
-        else if (path == "/" + TokenPath)
-        {
-            resourceType = "token";
-        }
-        else if (path == "/" + HookJwksPath)
-        {
-            resourceType = "jwks";
-        }
-
-        var pathAndQuery = path + ctx.Request.QueryString.Value;
-        var sw = Stopwatch.StartNew();
-        var rule = Faults.Next(ctx.Request.Method, resourceType, pathAndQuery);
-        string? fault = null;
-        try
-        {
-            if (rule is not null)
-            {
-                fault = rule.ToString();
-                if (rule.Delay is { } delay)
-                {
-                    await Task.Delay(delay, ctx.RequestAborted);
-                }
-
-                if (rule.DropConnection)
-                {
-                    ctx.Abort();
-                    return;
-                }
-
-                if (rule.Status is { } status)
-                {
-                    ctx.Response.StatusCode = status;
-                    var retryAfter = rule.RetryAfterSeconds ?? (status is 429 or 503 ? 1 : null);
-                    if (retryAfter is not null)
-                    {
-                        ctx.Response.Headers.RetryAfter = retryAfter.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    }
-
-                    ctx.Response.ContentType = FhirApi.FhirJsonType;
-                    var text = status switch
-                    {
-                        429 => "Too many requests: slow down and retry after the Retry-After delay.",
-                        503 => "The service is temporarily unavailable.",
-                        _ => "Injected fault.",
-                    };
-                    await ctx.Response.WriteAsync(EpicOutcomes.Outcome(EpicOutcomes.Issue(Settings.InstanceOid, "error",
-                        status == 429 ? "throttled" : "transient", "59133", text)).ToJsonString(), ctx.RequestAborted);
-                    return;
-                }
-            }
-
-            if (rule?.CutBodyAfterBytes is { } cutAfter)
-            {
-                var original = ctx.Response.Body;
-                ctx.Response.Body = new CuttingStream(original, cutAfter, ctx);
-                try
-                {
-                    await next(ctx);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException)
-                {
-                    // The cut: the caller got part of the body and then a reset.
-                }
-                finally
-                {
-                    ctx.Response.Body = original;
-                }
-                return;
-            }
-
-            if (rule?.DelayAnswer is { } hold)
-            {
-                // The work happens now (a create is stored); the caller hears of it only after the hold.
-                var original = ctx.Response.Body;
-                using var buffer = new MemoryStream();
-                ctx.Response.Body = buffer;
-                try
-                {
-                    await next(ctx);
-                }
-                finally
-                {
-                    ctx.Response.Body = original;
-                }
-                await Task.Delay(hold, CancellationToken.None);
-                try
-                {
-                    buffer.Position = 0;
-                    await buffer.CopyToAsync(original, ctx.RequestAborted);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
-                {
-                    // The caller is gone; Epic has stored the work all the same.
-                }
-                return;
-            }
-
-            await next(ctx);
-        }
-        finally
-        {
-            if (isFhir)
-            {
-                State.Add(new FhirRequestRecord(Time.GetUtcNow(), ctx.Request.Method, pathAndQuery, resourceType, interaction,
-                    rule?.DropConnection == true ? 0 : ctx.Response.StatusCode, ctx.Items[ClientIdItem] as string, sw.Elapsed.TotalMilliseconds, fault));
-            }
-        }
     }
 
     public async ValueTask DisposeAsync()

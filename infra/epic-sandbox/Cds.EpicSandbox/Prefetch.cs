@@ -21,12 +21,12 @@ public static class Prefetch
             {
                 "patient" => server.Store.Get("Patient", patientId) is { } p ? FhirJson.ToNode(p) : null,
                 "-user" or "user" => UserResource(server, userId),
-                "conditions" => server.Fhir.SearchBundle("Condition", [new("patient", patientId), new("category", "problem-list-item")]),
-                "medications" => SingleObjectCategory(server.Fhir.SearchBundle("MedicationRequest", [new("patient", patientId), new("status", "active")])),
-                "allergies" => server.Fhir.SearchBundle("AllergyIntolerance", [new("patient", patientId), new("clinical-status", "active")]),
-                "labs" => server.Fhir.SearchBundle("Observation", [new("patient", patientId), new("category", "laboratory")]),
-                "a1c" => server.Fhir.SearchBundle("Observation", [new("patient", patientId), new("code", "http://loinc.org|4548-4")]),
-                "egfr" => server.Fhir.SearchBundle("Observation", [new("patient", patientId), new("code", "http://loinc.org|62238-1,http://loinc.org|33914-3")]),
+                "conditions" => server.Fhir.Searches.SearchBundle("Condition", [new("patient", patientId), new("category", "problem-list-item")]),
+                "medications" => SingleObjectCategory(server.Fhir.Searches.SearchBundle("MedicationRequest", [new("patient", patientId), new("status", "active")])),
+                "allergies" => server.Fhir.Searches.SearchBundle("AllergyIntolerance", [new("patient", patientId), new("clinical-status", "active")]),
+                "labs" => server.Fhir.Searches.SearchBundle("Observation", [new("patient", patientId), new("category", "laboratory")]),
+                "a1c" => server.Fhir.Searches.SearchBundle("Observation", [new("patient", patientId), new("code", "http://loinc.org|4548-4")]),
+                "egfr" => server.Fhir.Searches.SearchBundle("Observation", [new("patient", patientId), new("code", "http://loinc.org|62238-1,http://loinc.org|33914-3")]),
                 _ => throw new ArgumentException($"Unknown prefetch key '{key}'. Known: {string.Join(", ", DefaultKeys.Append("a1c").Append("egfr"))}."),
             };
             if (value is not null)
@@ -41,7 +41,7 @@ public static class Prefetch
     /// <summary>The patient's most recent Encounter id, if any (Epic sends encounterId only inside an encounter).</summary>
     public static string? LatestEncounterId(EpicSandboxServer server, string patientId) =>
         server.Store.OfType("Encounter").OfType<Encounter>()
-            .Where(e => SearchEngine.PatientIdOf(e) == patientId)
+            .Where(e => ResourceFields.PatientIdOf(e) == patientId)
             .OrderByDescending(e => e.Period?.Start, StringComparer.Ordinal)
             .FirstOrDefault()?.Id;
 

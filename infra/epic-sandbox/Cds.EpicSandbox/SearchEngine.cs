@@ -134,103 +134,21 @@ internal sealed class SearchEngine(FhirStore store, SandboxSettings settings)
         return name switch
         {
             "_id" => alternatives.Contains(r.Id),
-            "patient" or "subject" => alternatives.Any(v => PatientIdOf(r) is { } p && p == LastSegment(v)),
-            "identifier" => alternatives.Any(v => IdentifiersOf(r).Any(i => TokenMatches(i.System, i.Value, v))),
-            "category" => alternatives.Any(v => CategoriesOf(r).Any(cc => Concept(cc, v))),
-            "code" => alternatives.Any(v => CodeOf(r) is { } cc && Concept(cc, v)),
+            "patient" or "subject" => alternatives.Any(v => ResourceFields.PatientIdOf(r) is { } p && p == ResourceFields.LastSegment(v)),
+            "identifier" => alternatives.Any(v => ResourceFields.IdentifiersOf(r).Any(i => TokenMatches(i.System, i.Value, v))),
+            "category" => alternatives.Any(v => ResourceFields.CategoriesOf(r).Any(cc => Concept(cc, v))),
+            "code" => alternatives.Any(v => ResourceFields.CodeOf(r) is { } cc && Concept(cc, v)),
             "type" => alternatives.Any(v => r is DocumentReference d && d.Type is { } t && Concept(t, v)),
-            "clinical-status" => alternatives.Any(v => ClinicalStatusOf(r) is { } cc && Concept(cc, v)),
-            "status" => alternatives.Any(v => StatusOf(r) == v),
+            "clinical-status" => alternatives.Any(v => ResourceFields.ClinicalStatusOf(r) is { } cc && Concept(cc, v)),
+            "status" => alternatives.Any(v => ResourceFields.StatusOf(r) == v),
             "intent" => alternatives.Any(v => r is MedicationRequest m && m.Intent?.ToString().Equals(v, StringComparison.OrdinalIgnoreCase) == true),
             "date" or "birthdate" => DateOf(r, name) is { } d && DateMatches(d, value),
             "gender" => r is Patient p && p.Gender?.ToString().Equals(value, StringComparison.OrdinalIgnoreCase) == true,
             "family" or "given" or "name" => NameMatches(r, name, modifier, alternatives),
-            "practitioner" => r is PractitionerRole pr && alternatives.Any(v => LastSegment(pr.Practitioner?.Reference) == LastSegment(v)),
+            "practitioner" => r is PractitionerRole pr && alternatives.Any(v => ResourceFields.LastSegment(pr.Practitioner?.Reference) == ResourceFields.LastSegment(v)),
             _ => false,
         };
     }
-
-    internal static string? LastSegment(string? reference)
-    {
-        if (string.IsNullOrEmpty(reference))
-        {
-            return null;
-        }
-
-        var slash = reference.LastIndexOf('/');
-        return slash >= 0 ? reference[(slash + 1)..] : reference;
-    }
-
-    internal static string? PatientIdOf(Resource r)
-    {
-        var reference = r switch
-        {
-            Patient p => "Patient/" + p.Id,
-            Observation o => o.Subject?.Reference,
-            Condition c => c.Subject?.Reference,
-            MedicationRequest m => m.Subject?.Reference,
-            AllergyIntolerance a => a.Patient?.Reference,
-            Encounter e => e.Subject?.Reference,
-            DocumentReference d => d.Subject?.Reference,
-            DiagnosticReport d => d.Subject?.Reference,
-            Immunization i => i.Patient?.Reference,
-            Procedure p => p.Subject?.Reference,
-            CarePlan c => c.Subject?.Reference,
-            CareTeam c => c.Subject?.Reference,
-            MedicationStatement m => m.Subject?.Reference,
-            _ => null,
-        };
-        return reference is not null && reference.Contains("Patient/", StringComparison.Ordinal) ? LastSegment(reference) : null;
-    }
-
-    internal static IEnumerable<Identifier> IdentifiersOf(Resource r) => r switch
-    {
-        Patient p => p.Identifier,
-        Observation o => o.Identifier,
-        Condition c => c.Identifier,
-        MedicationRequest m => m.Identifier,
-        AllergyIntolerance a => a.Identifier,
-        Encounter e => e.Identifier,
-        DocumentReference d => d.Identifier.Concat(d.MasterIdentifier is { } mi ? [mi] : []),
-        DiagnosticReport d => d.Identifier,
-        Medication m => m.Identifier,
-        Practitioner p => p.Identifier,
-        Organization o => o.Identifier,
-        _ => [],
-    };
-
-    private static IEnumerable<CodeableConcept> CategoriesOf(Resource r) => r switch
-    {
-        Observation o => o.Category,
-        Condition c => c.Category,
-        DocumentReference d => d.Category,
-        DiagnosticReport d => d.Category,
-        MedicationRequest m => m.Category,
-        _ => [],
-    };
-
-    private static CodeableConcept? CodeOf(Resource r) => r switch
-    {
-        Observation o => o.Code,
-        Condition c => c.Code,
-        DiagnosticReport d => d.Code,
-        Medication m => m.Code,
-        _ => null,
-    };
-
-    private static CodeableConcept? ClinicalStatusOf(Resource r) => r switch
-    {
-        Condition c => c.ClinicalStatus,
-        AllergyIntolerance a => a.ClinicalStatus,
-        _ => null,
-    };
-
-    private static string? StatusOf(Resource r) => r switch
-    {
-        MedicationRequest m => m.StatusElement?.JsonValue as string,
-        Encounter e => e.StatusElement?.JsonValue as string,
-        _ => null,
-    };
 
     private static bool Concept(CodeableConcept cc, string token) => cc.Coding.Any(c => TokenMatches(c.System, c.Code, token));
 

@@ -25,7 +25,7 @@ namespace Cds.Enrichment.Consumers;
 /// its timeout.
 /// </para>
 /// </summary>
-public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
+public sealed class EvaluateHookConsumer(TenantRuleSets tenantRules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
     EnrichmentMetrics metrics, IOptionsMonitor<ConfiguredTenants> tenants, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
@@ -87,6 +87,7 @@ public sealed class EvaluateHookConsumer(RuleSet rules, IDocumentStore store, Pa
         completed ??= new CompletedContext(request.Context, new PatientDataUsed(
             request.Context is { Gaps.Count: 0 } ? PatientDataSources.Prefetch : PatientDataSources.Unavailable,
             request.Context?.AsOf, null, Stale: false, "event store unavailable: no warm context, no backend read"));
+        var rules = tenantRules.For(request.Tenant);
         var input = new RuleInput
         {
             Hook = request.Hook,

@@ -127,7 +127,7 @@ internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
             }
         }
 
-        var keys = candidates.Where(k => KeyFits(k, alg)).ToList();
+        var keys = candidates.Where(k => TokenChecks.KeyFits(k, alg)).ToList();
         if (keys.Count == 0)
         {
             return EpicTokenValidationResult.Fail(AuthFailureReason.KeyAlgorithmMismatch, tenant.Id);
@@ -156,7 +156,7 @@ internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
         var result = await _handler.ValidateTokenAsync(jwt, parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {
-            return EpicTokenValidationResult.Fail(Map(result.Exception), tenant.Id);
+            return EpicTokenValidationResult.Fail(TokenChecks.FailureReason(result.Exception), tenant.Id);
         }
 
         var subject = string.IsNullOrEmpty(jwt.Subject) ? null : jwt.Subject;
@@ -259,35 +259,6 @@ internal sealed class EpicTokenValidator : IJtiLocalReplayCheck
 
         return value.Length is > 0 and <= MaxClientTenantLength && !value.Any(char.IsControl) ? value : null;
     }
-
-    private static bool KeyFits(JsonWebKey key, string alg)
-    {
-        if (!string.IsNullOrEmpty(key.Alg) && !string.Equals(key.Alg, alg, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        return alg switch
-        {
-            "RS256" or "RS384" => key.Kty == JsonWebAlgorithmsKeyTypes.RSA,
-            "ES256" => key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P256,
-            "ES384" => key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P384,
-            _ => false,
-        };
-    }
-
-    private static AuthFailureReason Map(Exception? e) => e switch
-    {
-        SecurityTokenExpiredException => AuthFailureReason.Expired,
-        SecurityTokenNotYetValidException => AuthFailureReason.NotYetValid,
-        SecurityTokenNoExpirationException => AuthFailureReason.MissingExpiry,
-        SecurityTokenInvalidAudienceException => AuthFailureReason.WrongAudience,
-        SecurityTokenInvalidIssuerException => AuthFailureReason.WrongIssuer,
-        SecurityTokenInvalidAlgorithmException => AuthFailureReason.AlgorithmNotAllowed,
-        SecurityTokenInvalidSignatureException => AuthFailureReason.BadSignature,
-        SecurityTokenMalformedException => AuthFailureReason.Malformed,
-        _ => AuthFailureReason.Invalid,
-    };
 
     /// <summary>A header/claim value made safe for a log line: printable ASCII only, at most 200 characters.</summary>
     internal static string Safe(string? value)

@@ -29,6 +29,7 @@ public sealed partial class OpsCli
             var from = RuleReport.ParseSince(p.GetRequiredValue(since), DateTimeOffset.UtcNow);
             await using var store = OpsEventStore.FromConfiguration(configuration);
             var who = p.GetValue(tenant);
+            var lag = await store.RuleOutcomesLagAsync(ct);
             var days = await store.RuleOutcomesAsync(who, from, ct);
             var hooks = await store.HooksByServiceAsync(who, from, days.Select(d => d.ServiceId), ct);
             var rows = RuleReport.Build(days, hooks);
@@ -44,6 +45,8 @@ public sealed partial class OpsCli
                     RuleReport.PrintTable(rows, $"rules since {from:yyyy-MM-dd} UTC, tenant {who ?? "(all)"}, schema '{store.Schema}'", output);
                     break;
             }
+            // How fresh the numbers are: under the table; on stderr for CSV and JSON, which stay data only.
+            (p.GetRequiredValue(format) == "table" ? output : error).WriteLine(lag.Describe(DateTimeOffset.UtcNow));
             return Ok;
         }));
 

@@ -1,5 +1,6 @@
 using Cds.EventStore;
 using Cds.EventStore.RuleOutcomes;
+using Cds.Ops.Rules;
 using Marten;
 
 namespace Cds.Ops.Timeline;
@@ -31,6 +32,26 @@ public sealed partial class OpsEventStore
             counts[service] = await query.CountAsync(ct);
         }
         return counts;
+    }
+
+    /// <summary>How far the rule outcome projection is behind the newest event (read before the outcomes).</summary>
+    public async Task<ProjectionLag> RuleOutcomesLagAsync(CancellationToken ct = default)
+    {
+        var shard = $"{RuleOutcomeProjection.ProjectionKey}:All";
+        var progress = await _store.Advanced.AllProjectionProgress(token: ct);
+        var through = progress.FirstOrDefault(p => p.ShardName == shard)?.Sequence ?? 0;
+        var newest = (await _store.Advanced.FetchEventStoreStatistics(token: ct)).EventSequenceNumber;
+        if (newest <= through)
+        {
+            return new ProjectionLag(through, 0, null);
+        }
+        await using var session = _store.QuerySession();
+        var oldest = await session.Events.QueryAllRawEvents()
+            .Where(e => e.AnyTenant() && e.Sequence > through)
+            .OrderBy(e => e.Sequence)
+            .Select(e => e.Timestamp)
+            .FirstOrDefaultAsync(ct);
+        return new ProjectionLag(through, newest - through, oldest == default ? null : oldest);
     }
 
     /// <summary>Deletes the rule outcome documents and projects every event again (the daemon's rebuild).</summary>

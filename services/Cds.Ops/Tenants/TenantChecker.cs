@@ -11,6 +11,7 @@ namespace Cds.Ops.Tenants;
 /// Checks each tenant under <c>Tenants:{id}</c>: its configuration (the same validation the services run at
 /// start-up, from <c>Cds.Fhir</c>), then live: smart-configuration reachable, a backend token obtainable, Epic's
 /// hook-signing JWKS (the <c>HookAuth</c> jku allowlist or static JWKS) reachable with keys. No token is printed.
+/// Also the rules in force for the tenant (<see cref="RuleTuningCheck"/>: <c>Tenants:{id}:Rules</c>).
 /// </summary>
 public sealed class TenantChecker
 {
@@ -78,6 +79,8 @@ public sealed class TenantChecker
         {
             lines.AddRange(problems.Select(p => new TenantCheckLine(id, ConfigCheck, CheckStatus.Fail, p)));
         }
+
+        lines.AddRange(RuleTuningCheck.Lines(id, only));
 
         if (!live)
         {

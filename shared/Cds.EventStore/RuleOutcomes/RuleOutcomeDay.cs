@@ -10,7 +10,10 @@ public sealed class RuleOutcomeDay
     public string Id { get; set; } = "";
     public string ServiceId { get; set; } = "";
     public string RuleId { get; set; } = "";
-    /// <summary>The version of the rule that produced the cards (from the finding behind each card).</summary>
+    /// <summary>
+    /// The version of the rule that produced the cards (from the finding behind each card); "1.0.0+{overrides hash}"
+    /// when the tenant tuned its parameters (<see cref="RuleOutcomeKey.VersionOf"/>).
+    /// </summary>
     public string RuleVersion { get; set; } = "";
     /// <summary>Midnight UTC of the day.</summary>
     public DateTimeOffset Day { get; set; }

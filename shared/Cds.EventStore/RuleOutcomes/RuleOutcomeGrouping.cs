@@ -34,14 +34,14 @@ internal static class RuleOutcomeGrouping
             switch (e.Data)
             {
                 case EnrichmentCompleted enriched:
-                    foreach (var rule in enriched.Findings.GroupBy(f => (f.RuleId, f.RuleVersion)))
+                    foreach (var rule in enriched.Findings.GroupBy(f => (f.RuleId, RuleVersion: RuleOutcomeKey.VersionOf(f))))
                     {
                         var fired = new RuleFired(timeline.ServiceId, rule.Key.RuleId, rule.Key.RuleVersion, day, rule.Count());
                         grouping.AddEvent(RuleOutcomeKey.Of(fired.ServiceId, fired.RuleId, fired.RuleVersion, day), e.WithData(fired));
                     }
                     break;
                 case CardsSilenced silenced:
-                    foreach (var rule in silenced.Findings.GroupBy(f => (f.RuleId, f.RuleVersion)))
+                    foreach (var rule in silenced.Findings.GroupBy(f => (f.RuleId, RuleVersion: RuleOutcomeKey.VersionOf(f))))
                     {
                         var quiet = new RuleSilenced(silenced.ServiceId, rule.Key.RuleId, rule.Key.RuleVersion, day, rule.Count());
                         grouping.AddEvent(RuleOutcomeKey.Of(quiet.ServiceId, quiet.RuleId, quiet.RuleVersion, day), e.WithData(quiet));
@@ -53,7 +53,8 @@ internal static class RuleOutcomeGrouping
                     {
                         if (await FindingAsync(session, timeline, shown.Uuid, elsewhere) is { } f)
                         {
-                            byRule[(f.RuleId, f.RuleVersion)] = byRule.GetValueOrDefault((f.RuleId, f.RuleVersion)) + 1;
+                            var key = (f.RuleId, RuleOutcomeKey.VersionOf(f));
+                            byRule[key] = byRule.GetValueOrDefault(key) + 1;
                         }
                     }
                     foreach (var ((ruleId, version), count) in byRule)
@@ -67,17 +68,17 @@ internal static class RuleOutcomeGrouping
                     var card = timeline.Cards.Find(c => c.Uuid == feedback.CardUuid);
                     var suggestions = feedback.AcceptedSuggestions
                         .Select(s => card?.Suggestions?.FirstOrDefault(x => x.Uuid == s)?.Label ?? "(unknown suggestion)").ToList();
-                    var item = new RuleFeedback(timeline.ServiceId, finding.RuleId, finding.RuleVersion, day, feedback.Outcome, suggestions,
+                    var item = new RuleFeedback(timeline.ServiceId, finding.RuleId, RuleOutcomeKey.VersionOf(finding), day, feedback.Outcome, suggestions,
                         [.. feedback.OverrideReasons.Select(r => r.Code)], !string.IsNullOrWhiteSpace(feedback.UserComment),
                         shownAt is { } at ? Math.Max(0, (feedback.OutcomeTimestamp - at).TotalSeconds) : null);
-                    grouping.AddEvent(RuleOutcomeKey.Of(timeline.ServiceId, finding.RuleId, finding.RuleVersion, day), e.WithData(item));
+                    grouping.AddEvent(RuleOutcomeKey.Of(timeline.ServiceId, finding.RuleId, RuleOutcomeKey.VersionOf(finding), day), e.WithData(item));
                     break;
                 case WriteBackSucceeded written when written.Created:
                     var note = timeline.Notes.Find(n => n.IdentifierValue == written.NoteIdentifierValue);
                     if (note is not null && await FindingAsync(session, timeline, note.CardUuid, elsewhere) is { } noted)
                     {
-                        grouping.AddEvent(RuleOutcomeKey.Of(timeline.ServiceId, noted.RuleId, noted.RuleVersion, day),
-                            e.WithData(new RuleNoteWritten(timeline.ServiceId, noted.RuleId, noted.RuleVersion, day)));
+                        grouping.AddEvent(RuleOutcomeKey.Of(timeline.ServiceId, noted.RuleId, RuleOutcomeKey.VersionOf(noted), day),
+                            e.WithData(new RuleNoteWritten(timeline.ServiceId, noted.RuleId, RuleOutcomeKey.VersionOf(noted), day)));
                     }
                     break;
             }

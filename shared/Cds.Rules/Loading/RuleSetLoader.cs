@@ -56,7 +56,7 @@ public static class RuleSetLoader
             // Without a vocabulary the references cannot be checked; its own error already stops the load.
             if (kind.Read(root, sink) is { } file && vocabulary is not null && RuleHeader.ToDefinition(file, kind, vocabulary, sink) is { } rule)
             {
-                rules.Add(rule);
+                rules.Add(rule with { Root = root });
             }
         }
 

@@ -27,7 +27,7 @@ public sealed class B1HookScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioResult result, CancellationToken ct)
     {
-        var rig = await HookRig.GetAsync(context, ct);
+        var rig = await HookRig.GetAsync(ct);
         var load = new HookLoad(rig, context, ct);
         context.HookRequestBytes = rig.RequestBytes;
 
@@ -106,7 +106,7 @@ public sealed class B1HookScenario : IScenario
         for (var i = 0; i < Math.Max(1, context.Repetitions / 2); i++)
         {
             one.Add(await Measure());
-            await rig.StartSecondEnrichmentAsync(context, ct);
+            await rig.StartSecondEnrichmentAsync(ct);
             await Measure(); // the new instance warms up (JIT, Marten) before it counts
             two.Add(await Measure());
             await rig.StopSecondEnrichmentAsync();

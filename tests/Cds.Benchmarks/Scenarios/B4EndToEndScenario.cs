@@ -37,8 +37,8 @@ public sealed class B4EndToEndScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioResult result, CancellationToken ct)
     {
-        var rig = await HookRig.GetAsync(context, ct);
-        await rig.StartWriteBackAsync(context, ct);
+        var rig = await HookRig.GetAsync(ct);
+        await rig.StartWriteBackAsync(ct);
         using var store = DocumentStore.For(o => EventStoreSetup.Configure(o, rig.Infra.Postgres,
             new EventStoreSettings { Schema = rig.Infra.Schema, AutoApplySchema = false }));
 

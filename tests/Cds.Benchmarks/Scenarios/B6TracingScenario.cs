@@ -15,7 +15,7 @@ public sealed class B6TracingScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioResult result, CancellationToken ct)
     {
-        var rig = await HookRig.GetAsync(context, ct);
+        var rig = await HookRig.GetAsync(ct);
         var load = new HookLoad(rig, context, ct);
         var (on, off) = await Interleave.RunAsync(context.Repetitions,
             () => load.ThroughputAsync(rig.HooksTracedUrl), () => load.ThroughputAsync(rig.HooksUntracedUrl));

@@ -15,7 +15,7 @@ public sealed class B7MachineLimitScenario : IScenario
 
     public async Task RunAsync(BenchContext context, ScenarioResult result, CancellationToken ct)
     {
-        var rig = await HookRig.GetAsync(context, ct);
+        var rig = await HookRig.GetAsync(ct);
         var bare = await rig.StartBareAsync(ct);
         var load = new HookLoad(rig, context, ct);
         var (ours, limit) = await Interleave.RunAsync(context.Repetitions,

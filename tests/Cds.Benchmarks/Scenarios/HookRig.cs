@@ -17,7 +17,8 @@ namespace Cds.Benchmarks.Scenarios;
 /// <summary>
 /// Everything B1, B6 and the enrichment-scaling figure share, started once per run: the Epic sandbox (in this process:
 /// it signs hook JWTs and serves the JWKS), an isolated vhost + schema, the enrichment service, the hooks service with
-/// tracing exported (OTLP to a local sink) and without tracing, and the inline baseline — each service its own process.
+/// tracing exported (OTLP to a local sink) and without tracing, and the inline baseline — each service its own process
+/// (<see cref="PlatformBoot"/>, child processes).
 /// </summary>
 public sealed class HookRig : IAsyncDisposable
 {
@@ -25,9 +26,10 @@ public sealed class HookRig : IAsyncDisposable
     public const string ServiceId = HookServiceIds.OrderSelect;
     private static Task<HookRig>? _shared;
 
-    private readonly List<IAsyncDisposable> _owned = [];
-    public IsolatedInfrastructure Infra { get; private set; } = null!;
-    public EpicSandboxServer Sandbox { get; private set; } = null!;
+    /// <summary>The shared boot (tests/Cds.Testing), each service a child process.</summary>
+    private PlatformBoot _boot = null!;
+    public IsolatedInfrastructure Infra => _boot.Infra;
+    public EpicSandboxServer Sandbox => _boot.Sandbox(Tenant);
     public ServiceProcess Enrichment { get; private set; } = null!;
     public ServiceProcess? Enrichment2 { get; private set; }
     public ServiceProcess HooksTraced { get; private set; } = null!;
@@ -38,23 +40,22 @@ public sealed class HookRig : IAsyncDisposable
     public ServiceProcess? Bare { get; private set; }
     /// <summary>A bare local Kestrel app: OTLP sink for the traced hooks service, and B4's raw GET/POST target.</summary>
     public OtlpSink Sink { get; private set; } = null!;
-    public Uri HooksTracedUrl { get; private set; } = null!;
-    public Uri HooksUntracedUrl { get; private set; } = null!;
-    public Uri InlineUrl { get; private set; } = null!;
+    public Uri HooksTracedUrl => HooksTraced.Url;
+    public Uri HooksUntracedUrl => HooksUntraced.Url;
+    public Uri InlineUrl => Inline.Url;
     public HttpClient Http { get; } = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 256 })
     {
         Timeout = TimeSpan.FromSeconds(30),
     };
     private string _template = "";
     private string _templateInstance = "";
-    private Dictionary<string, string> _serviceEnvironment = [];
     private string _binDir = "";
     public int RequestBytes => Encoding.UTF8.GetByteCount(_template);
     /// <summary>The first non-200 answer seen (status, service, body start), for error messages.</summary>
     public string? FirstFailure { get; private set; }
 
     /// <summary>The rig of this run (started on first use, disposed by <see cref="DisposeSharedAsync"/>).</summary>
-    public static Task<HookRig> GetAsync(BenchContext context, CancellationToken ct) => _shared ??= StartAsync(context, ct);
+    public static Task<HookRig> GetAsync(CancellationToken ct) => _shared ??= StartAsync(ct);
 
     public static async Task DisposeSharedAsync()
     {
@@ -65,12 +66,12 @@ public sealed class HookRig : IAsyncDisposable
         _shared = null;
     }
 
-    private static async Task<HookRig> StartAsync(BenchContext context, CancellationToken ct)
+    private static async Task<HookRig> StartAsync(CancellationToken ct)
     {
         var rig = new HookRig();
         try
         {
-            await rig.InitAsync(context, ct);
+            await rig.InitAsync(ct);
             return rig;
         }
         catch
@@ -80,93 +81,44 @@ public sealed class HookRig : IAsyncDisposable
         }
     }
 
-    private static string ServiceDll(string repoRoot, string project)
+    private async Task InitAsync(CancellationToken ct)
     {
-        foreach (var config in new[] { "Release", "Debug" })
-        {
-            var dll = Path.Combine(repoRoot, "services", project, "bin", config, "net10.0", project + ".dll");
-            if (File.Exists(dll))
-            {
-                return dll;
-            }
-        }
-        throw new FileNotFoundException($"services/{project} is not built: build tests/Cds.Benchmarks (it references it) first.");
-    }
-
-    private async Task InitAsync(BenchContext context, CancellationToken ct)
-    {
-        Infra = await BenchContext.IsolatedAsync();
-        Sandbox = await EpicSandboxServer.StartAsync(ct: ct);
+        // Missing infrastructure is an error (it says what to run), not a skip: CI must not pass without the broker.
+        _boot = await PlatformBoot.StartAsync(PlatformHosting.ChildProcesses, Tenant);
         _binDir = AppContext.BaseDirectory;
 
-        // Hook JWT settings the way a tenant configures them: iss = the sandbox FHIR base, jku allowlist, aud = our base URL.
-        _serviceEnvironment = new Dictionary<string, string>
-        {
-            // Each service process gets a pool of its own; capped so four to five processes under load stay well inside
-            // PostgreSQL's max_connections on a server other work shares.
-            ["ConnectionStrings__Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(Infra.Postgres) { MaxPoolSize = 12 }.ConnectionString,
-            ["ConnectionStrings__RabbitMq"] = Infra.RabbitMq,
-            ["EventStore__Schema"] = Infra.Schema,
-            ["HookAuth__ReplaySchema"] = Infra.Schema + "_jti",
-            // The tenant as infra/local/tenants.sandbox.json describes the sandbox, with this run's URLs.
-            [$"Tenants__{Tenant}__Name"] = "Benchmark tenant (local Epic sandbox)",
-            [$"Tenants__{Tenant}__Environment"] = "NonProduction",
-            [$"Tenants__{Tenant}__FhirBaseUrl"] = Sandbox.FhirBaseUrl.ToString(),
-            [$"Tenants__{Tenant}__Backend__NonProdClientId"] = SandboxClients.NonProdClientId,
-            [$"Tenants__{Tenant}__Backend__ProdClientId"] = SandboxClients.ProdClientId,
-            [$"Tenants__{Tenant}__Backend__PrivateKeyPath"] = Path.Combine(context.RepoRoot, "infra", "epic-sandbox", "keys", "backend-client-rs384.private.pem"),
-            [$"Tenants__{Tenant}__Backend__KeyId"] = SandboxClients.KeyId,
-            [$"Tenants__{Tenant}__Backend__Scopes__0"] = "system/Patient.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__1"] = "system/MedicationRequest.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__2"] = "system/Medication.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__3"] = "system/AllergyIntolerance.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__4"] = "system/Condition.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__5"] = "system/Observation.rs",
-            [$"Tenants__{Tenant}__Backend__Scopes__6"] = "system/DocumentReference.c",
-            [$"Tenants__{Tenant}__WriteBack__Enabled"] = "true",
-            [$"Tenants__{Tenant}__HookAuth__Issuers__0"] = Sandbox.FhirBaseUrl.ToString(),
-            [$"Tenants__{Tenant}__HookAuth__JkuAllowlist__0"] = Sandbox.HookJwksUrl.ToString(),
-            [$"Tenants__{Tenant}__HookAuth__Audiences__0"] = "http://127.0.0.1/cds-services",
-            [$"Tenants__{Tenant}__HookAuth__ClientId"] = SandboxClients.CdsHooksClientId,
+        // The tenant as infra/local/tenants.sandbox.json describes the sandbox, with this run's URLs; aud = our base URL.
+        _boot.Tenant(Tenant).Set("Name", "Benchmark tenant (local Epic sandbox)").Set("WriteBack:Enabled", "true")
+            .Set("HookAuth:Audiences:0", "http://127.0.0.1/cds-services")
             // The load is one tenant's: the per-tenant rate limit (100/s by default) would measure itself, not the path.
-            [$"Tenants__{Tenant}__RateLimit__PermitsPerSecond"] = "1000000",
-            [$"Tenants__{Tenant}__RateLimit__Burst"] = "1000000",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // No GC or JIT override: each service runs with its own runtimeconfig, as deployed (the hooks service's
-            // settings are chosen by B1's RSS measurement, docs/benchmarks.md).
-        };
+            .Set("RateLimit:PermitsPerSecond", "1000000").Set("RateLimit:Burst", "1000000");
+        // Each service process gets a pool of its own; capped so four to five processes under load stay well inside
+        // PostgreSQL's max_connections on a server other work shares.
+        _boot.Common["ConnectionStrings:Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(Infra.Postgres) { MaxPoolSize = 12 }.ConnectionString;
+        _boot.Common["Logging:LogLevel:Default"] = "Warning";
+        // No GC or JIT override: each service runs with its own runtimeconfig, as deployed (the hooks service's
+        // settings are chosen by B1's RSS measurement, docs/benchmarks.md).
 
         var sink = await OtlpSink.StartAsync();
-        _owned.Add(sink);
         Sink = sink;
 
-        var enrichmentDll = ServiceDll(context.RepoRoot, "Cds.Enrichment");
-        var hooksDll = ServiceDll(context.RepoRoot, "Cds.Hooks");
-        Enrichment = StartEnrichment(enrichmentDll, "enrichment-1");
+        Enrichment = Start("enrichment-1", PlatformService.Enrichment);
         // The enrichment service creates its queue on start; the hooks services must not publish before it exists.
-        await Enrichment.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment), "health/live"), TimeSpan.FromSeconds(90), ct);
+        await Enrichment.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90), ct);
 
-        var tracedPort = ServiceProcess.FreePort();
-        HooksTracedUrl = new Uri($"http://127.0.0.1:{tracedPort}/");
-        HooksTraced = Start("hooks-traced", hooksDll, tracedPort, new()
+        HooksTraced = Start("hooks-traced", PlatformService.Hooks, new()
         {
             ["OTEL_TRACES_SAMPLER"] = "always_on",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.Url.ToString().TrimEnd('/'),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
         });
-        var untracedPort = ServiceProcess.FreePort();
-        HooksUntracedUrl = new Uri($"http://127.0.0.1:{untracedPort}/");
-        HooksUntraced = Start("hooks-untraced", hooksDll, untracedPort, new() { ["OTEL_TRACES_SAMPLER"] = "always_off" });
-        var inlinePort = ServiceProcess.FreePort();
-        InlineUrl = new Uri($"http://127.0.0.1:{inlinePort}/");
-        Inline = Start("inline", Path.Combine(_binDir, "Cds.Benchmarks.dll"), inlinePort, [], [InlineHookServer.Flag]);
+        HooksUntraced = Start("hooks-untraced", PlatformService.Hooks, new() { ["OTEL_TRACES_SAMPLER"] = "always_off" });
+        Inline = StartBenchmarkProgram("inline", InlineHookServer.Flag);
         await Task.WhenAll(
-            HooksTraced.WaitReadyAsync(new Uri(HooksTracedUrl, "health/live"), TimeSpan.FromSeconds(90), ct),
-            HooksUntraced.WaitReadyAsync(new Uri(HooksUntracedUrl, "health/live"), TimeSpan.FromSeconds(90), ct),
-            Inline.WaitReadyAsync(new Uri(InlineUrl, "ready"), TimeSpan.FromSeconds(90), ct));
+            HooksTraced.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90), ct),
+            HooksUntraced.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90), ct),
+            Inline.WaitReadyAsync("ready", TimeSpan.FromSeconds(90), ct));
 
         // One order-select request as Epic sends it (prefetch for every key, draftOrders with amoxicillin for a
         // penicillin-allergic patient: the drug-allergy rule fires). Each send gets a fresh hookInstance and JWT.
@@ -179,77 +131,55 @@ public sealed class HookRig : IAsyncDisposable
 
     private EpicHookDriver _driver = null!;
 
-    private Uri EnrichmentUrl(ServiceProcess p) => _enrichmentUrls[p];
-    private readonly Dictionary<ServiceProcess, Uri> _enrichmentUrls = [];
-
-    private ServiceProcess StartEnrichment(string dll, string name)
-    {
-        var port = ServiceProcess.FreePort();
-        var p = Start(name, dll, port, []);
-        _enrichmentUrls[p] = new Uri($"http://127.0.0.1:{port}/");
-        return p;
-    }
-
     /// <summary>Starts a second competing enrichment instance (same queue) and waits until it is up.</summary>
-    public async Task StartSecondEnrichmentAsync(BenchContext context, CancellationToken ct)
+    public async Task StartSecondEnrichmentAsync(CancellationToken ct)
     {
         if (Enrichment2 is not null)
         {
             return;
         }
-        Enrichment2 = StartEnrichment(ServiceDll(context.RepoRoot, "Cds.Enrichment"), "enrichment-2");
-        await Enrichment2.WaitReadyAsync(new Uri(EnrichmentUrl(Enrichment2), "health/live"), TimeSpan.FromSeconds(90), ct);
+        Enrichment2 = Start("enrichment-2", PlatformService.Enrichment);
+        await Enrichment2.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90), ct);
     }
 
     /// <summary>Starts the write-back service (FeedbackRecorded consumer + the relay subscription) once.</summary>
-    public async Task StartWriteBackAsync(BenchContext context, CancellationToken ct)
+    public async Task StartWriteBackAsync(CancellationToken ct)
     {
         if (WriteBack is not null)
         {
             return;
         }
-        var port = ServiceProcess.FreePort();
-        WriteBack = Start("writeback", ServiceDll(context.RepoRoot, "Cds.WriteBack"), port, []);
-        await WriteBack.WaitReadyAsync(new Uri($"http://127.0.0.1:{port}/health/live"), TimeSpan.FromSeconds(90), ct);
+        WriteBack = Start("writeback", PlatformService.WriteBack);
+        await WriteBack.WaitReadyAsync("health/live", TimeSpan.FromSeconds(90), ct);
     }
 
     /// <summary>Starts B7's bare endpoint once; returns its base URL.</summary>
     public async Task<Uri> StartBareAsync(CancellationToken ct)
     {
-        var port = ServiceProcess.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}/");
         if (Bare is null)
         {
-            Bare = Start("bare", Path.Combine(_binDir, "Cds.Benchmarks.dll"), port, [], [BareHookServer.Flag]);
-            await Bare.WaitReadyAsync(new Uri(url, "ready"), TimeSpan.FromSeconds(90), ct);
-            _bareUrl = url;
+            Bare = StartBenchmarkProgram("bare", BareHookServer.Flag);
+            await Bare.WaitReadyAsync("ready", TimeSpan.FromSeconds(90), ct);
         }
-        return _bareUrl!;
+        return Bare.Url;
     }
-
-    private Uri? _bareUrl;
 
     public async Task StopSecondEnrichmentAsync()
     {
         if (Enrichment2 is not null)
         {
-            _owned.Remove(Enrichment2);
             await Enrichment2.DisposeAsync();
             Enrichment2 = null;
         }
     }
 
-    private ServiceProcess Start(string name, string dll, int port, Dictionary<string, string> extra, string[]? args = null)
-    {
-        var env = new Dictionary<string, string>(_serviceEnvironment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
-        foreach (var (k, v) in extra)
-        {
-            env[k] = v;
-        }
-        var child = ServiceProcess.Start(name, dll, port, env, args, keepAllOutput: false);
-        _owned.Add(child);
-        return child;
-    }
+    /// <summary>A platform service in its own process, keeping only its last lines of output (long runs).</summary>
+    private ServiceProcess Start(string name, PlatformService service, Dictionary<string, string?>? extra = null) =>
+        _boot.Start(service, extra, name, keepAllOutput: false);
+
+    /// <summary>This program in its own process as one of its baselines (<paramref name="flag"/>), on the same settings.</summary>
+    private ServiceProcess StartBenchmarkProgram(string name, string flag) =>
+        _boot.StartDll(name, Path.Combine(_binDir, "Cds.Benchmarks.dll"), args: [flag], keepAllOutput: false);
 
     /// <summary>A ready-to-send request: body with a fresh hookInstance and a freshly signed Epic JWT (signed ahead of the timing).</summary>
     public sealed record PreparedHook(string Body, string Jwt, string HookInstance);
@@ -307,28 +237,14 @@ public sealed class HookRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = _owned.Count - 1; i >= 0; i--)
+        // The services first (the traced hooks service exports to the sink until it stops), then the sink.
+        if (_boot is not null)
         {
-            await _owned[i].DisposeAsync();
+            await _boot.DisposeAsync();
         }
-        if (Sandbox is not null)
+        if (Sink is not null)
         {
-            await Sandbox.DisposeAsync();
-        }
-        if (Infra is not null)
-        {
-            // The jti replay table lives in a schema of its own.
-            try
-            {
-                await using var connection = new Npgsql.NpgsqlConnection(Infra.Postgres);
-                await connection.OpenAsync();
-                await using var drop = new Npgsql.NpgsqlCommand($"drop schema if exists \"{Infra.Schema}_jti\" cascade", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
-            catch (Npgsql.NpgsqlException)
-            {
-            }
-            await Infra.DisposeAsync();
+            await Sink.DisposeAsync();
         }
         Http.Dispose();
     }

@@ -1,17 +1,21 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Cds.EpicSandbox;
 using Xunit;
 
-namespace Cds.EpicSandbox.Tests;
+namespace Cds.Testing;
 
-/// <summary>One sandbox per test class (real Kestrel on port 0).</summary>
+/// <summary>
+/// The Epic sandbox of one test class (real Kestrel on port 0) and an HTTP client to call it. A suite that needs other
+/// sandbox settings (page size, token lifetime, no Synthea patients) derives a fixture that overrides <see cref="Settings"/>.
+/// </summary>
 public class SandboxFixture : IAsyncLifetime
 {
     public EpicSandboxServer Sandbox { get; private set; } = null!;
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    protected virtual SandboxSettings Settings => new() { MaxPageSize = 10 };
+    protected virtual SandboxSettings Settings => new();
 
     public async Task InitializeAsync() => Sandbox = await EpicSandboxServer.StartAsync(Settings);
 
@@ -21,8 +25,10 @@ public class SandboxFixture : IAsyncLifetime
         await Sandbox.DisposeAsync();
     }
 
+    /// <summary>A URL under the sandbox's FHIR base.</summary>
     public Uri Fhir(string relative) => new(Sandbox.FhirBaseUrl, relative);
 
+    /// <summary>GETs <paramref name="relative"/> (or an absolute URL) with <paramref name="token"/> as bearer; the body parsed, null when empty.</summary>
     public async Task<(HttpResponseMessage Response, JsonNode? Body)> GetAsync(string relative, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, relative.StartsWith("http", StringComparison.Ordinal) ? new Uri(relative) : Fhir(relative));
@@ -44,9 +50,4 @@ public class SandboxFixture : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, body.ToJsonString());
         return (string)body["access_token"]!;
     }
-}
-
-public sealed class NoSyntheaFixture : SandboxFixture
-{
-    protected override SandboxSettings Settings => new() { MaxPageSize = 10, SeedSynthea = false };
 }

@@ -3,14 +3,10 @@ using Cds.Testing;
 
 namespace Cds.Ops.Tests;
 
-/// <summary>A real Kestrel Epic sandbox (port 0) for one test class, and tenant settings that point at it.</summary>
-public sealed class SandboxFixture : IAsyncLifetime
+/// <summary>The sandbox (no Synthea seed) and tenant settings that point at it, as the ops CLI and dashboard read them.</summary>
+public sealed class OpsSandboxFixture : SandboxFixture
 {
-    public EpicSandboxServer Sandbox { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Sandbox = await EpicSandboxServer.StartAsync(new SandboxSettings { SeedSynthea = false });
-
-    public async Task DisposeAsync() => await Sandbox.DisposeAsync();
+    protected override SandboxSettings Settings => new() { SeedSynthea = false };
 
     /// <summary>A correctly configured tenant <paramref name="id"/> for this sandbox (NONPROD id, registered key, jku).</summary>
     public Dictionary<string, string?> Tenant(string id, Action<Dictionary<string, string?>>? tweak = null) => TenantOf(Sandbox, id, tweak);
