@@ -5,6 +5,7 @@ using Cds.Enrichment.Context;
 using Cds.Fhir;
 using Cds.EventStore;
 using Cds.ServiceDefaults;
+using Cds.Tenants;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,14 +21,14 @@ builder.AddCdsBus("enrichment", bus =>
 builder.Services.AddCdsEventStore(builder.Configuration);
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.AddSingleton(_ => RuleSetLoader.LoadDefault());
-builder.Services.AddTenantRuleTuning(builder.Configuration);
+builder.Services.AddTenantSettings(builder.Configuration);
+builder.Services.AddTenantRuleSets();
 builder.Services.AddCdsFhir(builder.Configuration);
 builder.Services.AddOptions<EnrichmentOptions>().Bind(builder.Configuration.GetSection(EnrichmentOptions.Section))
     .Validate(o => o.OrderTimeMaxAge > TimeSpan.Zero && o.WarmContextTtl > TimeSpan.Zero,
         "Enrichment:OrderTimeMaxAge and Enrichment:WarmContextTtl must be positive")
     .ValidateOnStart();
 builder.Services.AddSingleton<PatientContextCompletion>();
-builder.Services.AddOptions<AlertsOptions>().Bind(builder.Configuration);
 builder.Services.AddHostedService<EnrichmentWarmup>();
 builder.Services.AddSingleton<EnrichmentMetrics>();
 builder.Services.AddSingleton(TimeProvider.System);

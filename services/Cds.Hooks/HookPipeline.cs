@@ -10,6 +10,7 @@ using Cds.Rules;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.Hooks;
 
@@ -31,7 +32,7 @@ public sealed class HookPipeline(
     IServiceScopeFactory scopes,
     IOptions<HookOptions> options,
     IOptions<HookRequestReaderOptions> readerOptions,
-    IOptionsMonitor<AlertsOptions> alerts,
+    IOptionsMonitor<ConfiguredTenants> tenants,
     HookRequestMetrics requestMetrics,
     HookMetrics metrics,
     IHostApplicationLifetime lifetime,
@@ -215,7 +216,7 @@ public sealed class HookPipeline(
             Now = time.GetUtcNow(),
             CardSeed = $"{hook.Tenant}/{hook.HookInstance}",
         };
-        var decision = HookDecision.Decide(rules, input, hook.Tenant, alerts.CurrentValue.For(hook.Tenant), hook.Service.Id);
+        var decision = HookDecision.Decide(rules, input, hook.Tenant, tenants.CurrentValue.AlertsOf(hook.Tenant), hook.Service.Id);
         metrics.Unrecognised(hook.Tenant, decision.Unrecognised);
         var at = time.GetUtcNow();
         var completed = new EnrichmentCompleted(hook.HookInstance, hook.PatientId, decision.Cards, decision.Findings, rules.Versions, at,

@@ -4,6 +4,7 @@ using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
 using Cds.Hooks.Security;
+using Cds.Tenants;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -49,8 +50,8 @@ public static class HooksRegistration
         // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode and each tenant's rule
         // tuning (Tenants:{id}:Rules) follow the tenants file.
         services.AddSingleton(_ => Cds.Rules.RuleSetLoader.LoadDefault());
-        Cds.Rules.RuleTuningRegistration.AddTenantRuleTuning(services, configuration);
-        services.AddOptions<Cds.Rules.AlertsOptions>().Bind(configuration);
+        services.AddTenantSettings(configuration);
+        services.AddTenantRuleSets();
         services.AddHostedService<Alerts.AlertSettingsRecorder>();
         services.AddScoped<FeedbackRecorder>();
         services.AddSingleton<PrefetchFetcher>();
@@ -70,7 +71,8 @@ public static class HooksRegistration
         {
             o.AddPolicy(TenantRateLimit, http => RateLimitPartition.GetTokenBucketLimiter(http.GetTenant() ?? "", tenant =>
             {
-                var own = TenantRateLimitOptions.For(configuration, tenant, limits);
+                var tenants = http.RequestServices.GetRequiredService<IOptionsMonitor<ConfiguredTenants>>().CurrentValue;
+                var own = limits.Over(tenants.Find(tenant)?.RateLimit);
                 return new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = own.Burst,

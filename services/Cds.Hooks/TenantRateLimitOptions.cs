@@ -1,5 +1,8 @@
+using Cds.Tenants;
+
 namespace Cds.Hooks;
 
+/// <summary><c>Hooks:RateLimit</c>: every tenant's default token bucket on hook and feedback calls.</summary>
 public sealed class TenantRateLimitOptions
 {
     /// <summary>Sustained hook and feedback calls per second per tenant.</summary>
@@ -7,14 +10,10 @@ public sealed class TenantRateLimitOptions
     /// <summary>Calls a tenant may make at once above the sustained rate.</summary>
     public int Burst { get; set; } = 200;
 
-    /// <summary>The tenant's own <c>Tenants:{id}:RateLimit</c> over the service-wide defaults.</summary>
-    public static TenantRateLimitOptions For(IConfiguration configuration, string tenant, TenantRateLimitOptions defaults)
+    /// <summary>The tenant's own <c>Tenants:{id}:RateLimit</c> (null: none) over these defaults.</summary>
+    public TenantRateLimitOptions Over(TenantRateLimitSettings? own) => new()
     {
-        var own = new TenantRateLimitOptions { PermitsPerSecond = defaults.PermitsPerSecond, Burst = defaults.Burst };
-        if (tenant.Length > 0)
-        {
-            configuration.GetSection($"Tenants:{tenant}:RateLimit").Bind(own);
-        }
-        return own;
-    }
+        PermitsPerSecond = own?.PermitsPerSecond ?? PermitsPerSecond,
+        Burst = own?.Burst ?? Burst,
+    };
 }

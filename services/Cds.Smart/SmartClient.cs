@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Cds.Fhir.Smart;
+using Cds.Tenants;
 
 namespace Cds.Smart;
 

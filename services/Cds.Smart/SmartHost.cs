@@ -1,8 +1,7 @@
 using Cds.EventStore;
-using Cds.Fhir.Configuration;
 using Cds.Fhir.Smart;
 using Cds.ServiceDefaults;
-using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.Smart;
 
@@ -21,8 +20,7 @@ public static class SmartHost
         builder.Services.AddCdsEventStore(builder.Configuration);
         builder.Services.AddHealthChecks().AddPostgresReadiness();
         builder.Services.AddOptions<SmartAppOptions>().Bind(builder.Configuration.GetSection(SmartAppOptions.Section));
-        builder.Services.AddOptions<FhirTenantsOptions>().Bind(builder.Configuration).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<FhirTenantsOptions>, SmartTenantsValidator>();
+        builder.Services.AddTenantSettings(builder.Configuration).AddTenantSettingsCheck<SmartTenantsValidator>();
         builder.Services.AddHttpClient(SmartClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         builder.Services.AddSingleton(TimeProvider.System);

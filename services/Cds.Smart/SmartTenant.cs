@@ -1,4 +1,4 @@
-using Cds.Fhir.Smart;
+using Cds.Tenants;
 
 namespace Cds.Smart;
 

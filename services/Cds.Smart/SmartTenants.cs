@@ -1,5 +1,5 @@
 using Cds.Fhir.Configuration;
-using Cds.Fhir.Smart;
+using Cds.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Smart;
@@ -8,7 +8,7 @@ namespace Cds.Smart;
 /// The tenants with a <c>Tenants:{id}:SmartApp</c> registration. An <c>iss</c> is accepted only when it is one of their
 /// FHIR bases, compared after normalisation and never fetched otherwise: no open redirect, no request to a stranger.
 /// </summary>
-public sealed class SmartTenants(IOptions<FhirTenantsOptions> options)
+public sealed class SmartTenants(IOptions<ConfiguredTenants> options)
 {
     private readonly IReadOnlyList<SmartTenant> _tenants = [.. options.Value.Tenants
         .Where(t => t.Value.SmartApp is not null && !string.IsNullOrWhiteSpace(t.Value.FhirBaseUrl))

@@ -1,15 +1,19 @@
 using Cds.Fhir.Configuration;
 using Cds.Fhir.Smart;
+using Cds.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Smart;
 
-/// <summary>Start-up validation: every SMART registration and the link key (the messages name the tenant and the setting).</summary>
-public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : IValidateOptions<FhirTenantsOptions>
+/// <summary>
+/// The SMART host's check in the tenant validation (start-up): every SMART registration and the link key (the messages
+/// name the tenant and the setting).
+/// </summary>
+public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : ITenantSettingsCheck
 {
-    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
+    public IEnumerable<string> Problems(ConfiguredTenants options)
     {
-        var problems = options.Tenants.SelectMany(t => TenantOptionsValidator.SmartAppProblems(t.Value).Select(p => $"Tenant '{t.Key}': {p}")).ToList();
+        var problems = options.Tenants.SelectMany(t => SmartAppRegistrationCheck.Problems(t.Value).Select(p => $"Tenant '{t.Key}': {p}")).ToList();
         if (!options.Tenants.Values.Any(t => t.SmartApp is not null))
         {
             problems.Add("No tenant has a SmartApp registration: add Tenants:<id>:SmartApp (ClientId, ClientType, RedirectUri, Scopes).");
@@ -18,6 +22,6 @@ public sealed class SmartTenantsValidator(IOptions<SmartAppOptions> app) : IVali
         {
             problems.Add($"{SmartAppOptions.Section}:AppContextKey {keyProblem}");
         }
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        return problems;
     }
 }

@@ -5,6 +5,7 @@ using DocumentReference = Hl7.Fhir.Model.DocumentReference;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 
@@ -20,7 +21,7 @@ namespace Cds.WriteBack;
 public sealed class FeedbackRecordedConsumer(
     IDocumentStore store,
     IEpicFhirClientFactory fhir,
-    IOptions<WriteBackTenantsOptions> tenants,
+    IOptions<ConfiguredTenants> tenants,
     WriteBackMetrics metrics,
     TimeProvider time,
     ILogger<FeedbackRecordedConsumer> logger) : IConsumer<FeedbackRecorded>
@@ -43,7 +44,7 @@ public sealed class FeedbackRecordedConsumer(
     {
         var message = context.Message;
         var ct = context.CancellationToken;
-        var settings = tenants.Value.For(message.Tenant);
+        var settings = tenants.Value.WriteBackOf(message.Tenant);
 
         await using var session = store.LightweightSession(message.Tenant);
         var timeline = await session.LoadAsync<HookTimeline>(message.HookInstance, ct);

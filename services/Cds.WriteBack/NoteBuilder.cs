@@ -4,6 +4,7 @@ using System.Text;
 using Cds.Contracts;
 using Cds.EventStore;
 using Hl7.Fhir.Model;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 

@@ -1,4 +1,5 @@
 using Cds.Contracts;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 

@@ -3,6 +3,7 @@ using Cds.EventStore;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 
@@ -11,7 +12,7 @@ namespace Cds.WriteBack;
 /// a retryable <see cref="WriteBackFailed"/> in the hook's timeline, so the timeline says the note is pending an
 /// operator's redelivery rather than silently "requested".
 /// </summary>
-public sealed class WriteBackFaultConsumer(IDocumentStore store, IOptions<WriteBackTenantsOptions> tenants, TimeProvider time,
+public sealed class WriteBackFaultConsumer(IDocumentStore store, IOptions<ConfiguredTenants> tenants, TimeProvider time,
     WriteBackMetrics metrics) : IConsumer<Fault<FeedbackRecorded>>
 {
     public async Task Consume(ConsumeContext<Fault<FeedbackRecorded>> context)
@@ -19,7 +20,7 @@ public sealed class WriteBackFaultConsumer(IDocumentStore store, IOptions<WriteB
         var message = context.Message.Message;
         await using var session = store.LightweightSession(message.Tenant);
         var timeline = await session.LoadAsync<HookTimeline>(message.HookInstance, context.CancellationToken);
-        if (WriteBackPolicy.Decide(tenants.Value.For(message.Tenant), message, timeline) is not WriteBackDecision.Write write)
+        if (WriteBackPolicy.Decide(tenants.Value.WriteBackOf(message.Tenant), message, timeline) is not WriteBackDecision.Write write)
         {
             return;
         }

@@ -1,5 +1,6 @@
 using Cds.Contracts;
 using Cds.EventStore;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 

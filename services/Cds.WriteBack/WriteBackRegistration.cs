@@ -1,15 +1,14 @@
+using Cds.Tenants;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Cds.WriteBack;
 
 public static class WriteBackRegistration
 {
-    /// <summary>Tenant write-back settings (<c>Tenants:{id}:WriteBack</c>, validated at start-up), metrics.</summary>
+    /// <summary>The tenant settings with the check of their <c>WriteBack</c> part (start-up), metrics.</summary>
     public static IServiceCollection AddCdsWriteBack(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WriteBackTenantsOptions>().Bind(configuration).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WriteBackTenantsOptions>, WriteBackTenantsValidator>());
+        services.AddTenantSettings(configuration).AddTenantSettingsCheck<WriteBackTenantsValidator>();
         services.TryAddSingleton<WriteBackMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         return services;

@@ -1,20 +1,20 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.WriteBack;
 
-/// <summary>Start-up validation with messages a person can act on.</summary>
-public sealed partial class WriteBackTenantsValidator : IValidateOptions<WriteBackTenantsOptions>
+/// <summary>The start-up check of <c>Tenants:{id}:WriteBack</c> in the tenant validation, with messages a person can act on.</summary>
+public sealed partial class WriteBackTenantsValidator : ITenantSettingsCheck
 {
     private static readonly string[] ContentTypes = ["text/plain", "text/html"];
     private static readonly string[] DocStatuses = ["final", "preliminary", "amended"];
 
-    public ValidateOptionsResult Validate(string? name, WriteBackTenantsOptions options)
+    public IEnumerable<string> Problems(ConfiguredTenants options)
     {
         var problems = new List<string>();
-        foreach (var (tenant, entry) in options.Tenants)
+        foreach (var (tenant, settings) in options.Tenants)
         {
-            var w = entry.WriteBack;
+            var w = settings.WriteBack;
             var prefix = $"Tenants:{tenant}:WriteBack";
             if (!LoincPattern().IsMatch(w.NoteTypeLoinc ?? ""))
             {
@@ -33,7 +33,7 @@ public sealed partial class WriteBackTenantsValidator : IValidateOptions<WriteBa
                 problems.Add($"{prefix}:IdentifierSystem '{w.IdentifierSystem}' must be an absolute URI (e.g. urn:cds-platform:write-back:note).");
             }
         }
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        return problems;
     }
 
     [GeneratedRegex(@"^\d{1,7}-\d$")]

@@ -1,4 +1,4 @@
-using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Cronos;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +11,7 @@ namespace Cds.Bulk;
 /// instance, <see cref="BulkExportRunner.RunScheduledAsync"/>, which lets one instance run it (PostgreSQL advisory lock
 /// plus "already requested since the occurrence"); then the follow-up (population run) where the export ran.
 /// </summary>
-public sealed partial class BulkExportScheduler(BulkExportRunner runner, IOptions<FhirTenantsOptions> tenants, IEnumerable<IBulkExportFollowUp> followUps,
+public sealed partial class BulkExportScheduler(BulkExportRunner runner, IOptions<ConfiguredTenants> tenants, IEnumerable<IBulkExportFollowUp> followUps,
     TimeProvider time, ILogger<BulkExportScheduler> logger) : BackgroundService
 {
     /// <summary>Tenants with a schedule, and their parsed cron expressions.</summary>

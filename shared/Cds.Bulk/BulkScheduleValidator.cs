@@ -1,13 +1,12 @@
-using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Cronos;
-using Microsoft.Extensions.Options;
 
 namespace Cds.Bulk;
 
-/// <summary>Start-up check of <c>Tenants:{id}:Bulk:Schedule</c> (with the other tenant checks, ValidateOnStart): the tenant, the setting and why.</summary>
-public sealed class BulkScheduleValidator : IValidateOptions<FhirTenantsOptions>
+/// <summary>Start-up check of <c>Tenants:{id}:Bulk:Schedule</c> (one of the checks of the tenant validation, ValidateOnStart): the tenant, the setting and why.</summary>
+public sealed class BulkScheduleValidator : ITenantSettingsCheck
 {
-    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
+    public IEnumerable<string> Problems(ConfiguredTenants options)
     {
         var failures = new List<string>();
         foreach (var (id, tenant) in options.Tenants)
@@ -32,6 +31,6 @@ public sealed class BulkScheduleValidator : IValidateOptions<FhirTenantsOptions>
             }
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures;
     }
 }

@@ -2,7 +2,7 @@ using Cds.EventStore;
 using Cds.Fhir.Bulk;
 using Marten;
 using Microsoft.Extensions.Configuration;
-using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -32,7 +32,7 @@ public static class BulkServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCdsBulkSchedule(this IServiceCollection services)
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FhirTenantsOptions>, BulkScheduleValidator>());
+        services.AddTenantSettingsCheck<BulkScheduleValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BulkExportScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<BulkExportScheduler>());
@@ -41,5 +41,5 @@ public static class BulkServiceCollectionExtensions
 
     /// <summary>Whether any tenant has <c>Tenants:{id}:Bulk:Schedule</c>.</summary>
     public static bool AnyBulkSchedule(IConfiguration configuration) =>
-        configuration.GetSection("Tenants").GetChildren().Any(t => !string.IsNullOrWhiteSpace(t["Bulk:Schedule"]));
+        TenantSettingsBinder.Bind(configuration).Tenants.Values.Any(t => !string.IsNullOrWhiteSpace(t.Bulk.Schedule));
 }

@@ -3,6 +3,7 @@ using Cds.Fhir.Bulk;
 using Cds.Fhir.Configuration;
 using Cds.Fhir.Http;
 using Cds.Fhir.Patients;
+using Cds.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +19,8 @@ public static class CdsFhirServiceCollectionExtensions
     /// <summary>
     /// Registers SMART Backend Services and Epic-aware FHIR access for every tenant under <c>Tenants</c> in
     /// <paramref name="configuration"/> (the root configuration, or any section holding a <c>Tenants</c> child):
-    /// options validated at start-up (ValidateOnStart), one HttpClient per tenant (standard resilience handler with
+    /// the tenant settings (<see cref="TenantSettingsRegistration.AddTenantSettings"/>, this library's parts checked at
+    /// start-up by <see cref="TenantOptionsValidator"/>), one HttpClient per tenant (standard resilience handler with
     /// Retry-After, jitter and a per-tenant circuit breaker, then the backend token, then 403 classification,
     /// then metrics of each attempt), <see cref="IEpicFhirClientFactory"/>, <see cref="IPatientContextReader"/> and the
     /// <c>Cds.Fhir</c> meter.
@@ -26,13 +28,7 @@ public static class CdsFhirServiceCollectionExtensions
     public static IServiceCollection AddCdsFhir(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var tenantsSection = configuration.GetSection("Tenants");
-
-        services.AddOptions<FhirTenantsOptions>().Bind(configuration)
-            // Tenant ids are looked up case-insensitively, like configuration keys.
-            .PostConfigure(o => o.Tenants = new Dictionary<string, FhirTenantOptions>(o.Tenants, StringComparer.OrdinalIgnoreCase))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FhirTenantsOptions>, TenantOptionsValidator>());
+        services.AddTenantSettings(configuration).AddTenantSettingsCheck<TenantOptionsValidator>();
         services.AddMetrics();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
@@ -50,17 +46,17 @@ public static class CdsFhirServiceCollectionExtensions
         services.AddHttpClient(BackendTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).RemoveAllLoggers();
 
         var tenantIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var tenant in tenantsSection.GetChildren())
+        // Each tenant gets its clients; their settings are read from the one binding when the clients are built.
+        foreach (var id in TenantSettingsBinder.TenantIds(configuration))
         {
-            var id = tenant.Key;
             tenantIds.Add(id);
-            var resilience = tenant.GetSection("Resilience").Get<FhirResilienceOptions>() ?? new FhirResilienceOptions();
             var builder = services.AddHttpClient(EpicFhirClient.HttpClientName(id), c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
 
             // Outermost: retries (429/5xx/408/timeouts, Retry-After honoured, exponential backoff with jitter) and
             // this tenant's own circuit breaker. Each attempt goes through the token handler, so a retry after a long
             // wait still carries a token that is valid at that moment.
-            builder.AddStandardResilienceHandler().Configure((o, sp) => Apply(o, resilience, id, sp.GetRequiredService<FhirMetrics>()));
+            builder.AddStandardResilienceHandler().Configure((o, sp) => Apply(o,
+                sp.GetRequiredService<FhirTenantRegistry>().Get(id).Resilience, id, sp.GetRequiredService<FhirMetrics>()));
             builder.AddHttpMessageHandler(sp => new BackendAuthHandler(id, sp.GetRequiredService<BackendTokenProvider>(),
                 sp.GetRequiredService<FhirMetrics>(), sp.GetRequiredService<ILogger<BackendAuthHandler>>()));
             builder.AddHttpMessageHandler(sp => new EpicResponseHandler(id, sp.GetRequiredService<FhirTenantRegistry>(),

@@ -1,4 +1,4 @@
-using Cds.Fhir.Configuration;
+using Cds.Tenants;
 
 namespace Cds.Fhir;
 

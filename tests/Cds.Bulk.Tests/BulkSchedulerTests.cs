@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Cds.EventStore.Bulk;
-using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -44,7 +44,7 @@ public sealed class BulkSchedulerTests(BulkFixture f)
     public async Task A_bad_schedule_stops_start_up_naming_the_tenant_and_the_setting(string schedule, string why)
     {
         await using var host = f.NewHost(new() { [$"Tenants:{BulkFixture.Tenant}:Bulk:Schedule"] = schedule }, s => s.AddCdsBulkSchedule());
-        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<FhirTenantsOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ConfiguredTenants>>().Value);
         Assert.Contains($"Tenant '{BulkFixture.Tenant}': Tenants:{BulkFixture.Tenant}:Bulk:Schedule '{schedule}' {why}", error.Message, StringComparison.Ordinal);
     }
 
@@ -53,7 +53,7 @@ public sealed class BulkSchedulerTests(BulkFixture f)
     {
         await using var host = f.NewHost(new() { [$"Tenants:{BulkFixture.Tenant}:Bulk:Schedule"] = "*/30 * * * * *", [$"Tenants:{BulkFixture.Tenant}:Bulk:GroupId"] = "" },
             s => s.AddCdsBulkSchedule());
-        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<FhirTenantsOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ConfiguredTenants>>().Value);
         Assert.Contains($"Tenants:{BulkFixture.Tenant}:Bulk:GroupId is not", error.Message, StringComparison.Ordinal);
     }
 

@@ -4,6 +4,7 @@ using Cds.EpicSandbox.Conformance;
 using Cds.Fhir.Smart;
 using Cds.Hooks;
 using Cds.Hooks.Requests;
+using Cds.Tenants;
 
 namespace Cds.Smart.Tests;
 
@@ -66,12 +67,12 @@ public sealed class SmartLinksTests
     [Fact]
     public void The_registration_is_validated_at_start_up_naming_the_setting()
     {
-        var tenant = new Cds.Fhir.Configuration.FhirTenantOptions
+        var tenant = new Cds.Tenants.TenantSettings
         {
             Backend = new() { NonProdClientId = "backend-id" },
             SmartApp = new() { ClientId = "backend-id", ClientType = SmartClientType.Confidential, RedirectUri = "http://cds.example.org/cb", Scopes = ["system/Patient.rs", "patient/Observation.rs"] },
         };
-        var problems = Cds.Fhir.Configuration.TenantOptionsValidator.SmartAppProblems(tenant);
+        var problems = Cds.Fhir.Configuration.SmartAppRegistrationCheck.Problems(tenant);
         Assert.Contains(problems, p => p.StartsWith("SmartApp.ClientId is the Backend Services client's id", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("SmartApp.ClientSecretEnv is empty", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("SmartApp.RedirectUri", StringComparison.Ordinal));

@@ -2,6 +2,7 @@ using Cds.Contracts;
 using Cds.EpicSandbox;
 using Cds.EventStore;
 using Marten;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

@@ -3,6 +3,7 @@ using Cds.Contracts;
 using Cds.EventStore;
 using Hl7.Fhir.Model;
 using Coding = Cds.Contracts.Coding;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

@@ -1,5 +1,6 @@
 using Cds.Fhir.Configuration;
 using Cds.ServiceDefaults;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

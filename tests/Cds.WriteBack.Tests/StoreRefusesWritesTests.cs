@@ -9,6 +9,7 @@ using Cds.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

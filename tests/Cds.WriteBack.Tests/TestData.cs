@@ -1,6 +1,7 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Coding = Cds.Contracts.Coding;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

@@ -9,6 +9,7 @@ using Hl7.Fhir.Serialization;
 using MassTransit;
 using Npgsql;
 using FhirInteraction = Cds.EpicSandbox.FhirInteraction;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 

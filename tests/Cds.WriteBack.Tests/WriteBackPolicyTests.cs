@@ -1,5 +1,6 @@
 using Cds.Contracts;
 using Cds.EventStore;
+using Cds.Tenants;
 
 namespace Cds.WriteBack.Tests;
 
@@ -76,7 +77,7 @@ public sealed class WriteBackPolicyTests
     public void Gating_is_per_tenant_settings()
     {
         var card = TestData.Card(Indicators.Critical);
-        var options = new WriteBackTenantsOptions
+        var options = new ConfiguredTenants
         {
             Tenants =
             {
@@ -86,9 +87,9 @@ public sealed class WriteBackPolicyTests
         };
         var timeline = TestData.Timeline(card);
 
-        Assert.IsType<WriteBackDecision.Write>(WriteBackPolicy.Decide(options.For("ON"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "on"), timeline));
-        Assert.IsType<WriteBackDecision.Skip>(WriteBackPolicy.Decide(options.For("off"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "off"), timeline));
-        Assert.IsType<WriteBackDecision.Skip>(WriteBackPolicy.Decide(options.For("unknown"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "unknown"), timeline));
+        Assert.IsType<WriteBackDecision.Write>(WriteBackPolicy.Decide(options.WriteBackOf("ON"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "on"), timeline));
+        Assert.IsType<WriteBackDecision.Skip>(WriteBackPolicy.Decide(options.WriteBackOf("off"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "off"), timeline));
+        Assert.IsType<WriteBackDecision.Skip>(WriteBackPolicy.Decide(options.WriteBackOf("unknown"), TestData.Feedback(card, FeedbackOutcomes.Overridden, "unknown"), timeline));
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class WriteBackPolicyTests
     [Fact]
     public void Settings_validation_names_each_bad_key()
     {
-        var options = new WriteBackTenantsOptions
+        var options = new ConfiguredTenants
         {
             Tenants =
             {
@@ -133,10 +134,8 @@ public sealed class WriteBackPolicyTests
             },
         };
 
-        var result = new WriteBackTenantsValidator().Validate(null, options);
+        var failures = new WriteBackTenantsValidator().Problems(options).ToList();
 
-        Assert.True(result.Failed);
-        var failures = result.Failures!.ToList();
         Assert.Equal(3, failures.Count);
         Assert.Contains(failures, f => f.StartsWith("Tenants:t1:WriteBack:NoteTypeLoinc", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Tenants:t1:WriteBack:ContentType", StringComparison.Ordinal));

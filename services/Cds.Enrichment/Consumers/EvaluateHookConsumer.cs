@@ -7,6 +7,7 @@ using Cds.EventStore.RuleOutcomes;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.Enrichment.Consumers;
 
@@ -25,7 +26,7 @@ namespace Cds.Enrichment.Consumers;
 /// </para>
 /// </summary>
 public sealed class EvaluateHookConsumer(TenantRuleSets tenantRules, IDocumentStore store, PatientContextCompletion contexts, TimeProvider time,
-    EnrichmentMetrics metrics, IOptionsMonitor<AlertsOptions> alerts, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
+    EnrichmentMetrics metrics, IOptionsMonitor<ConfiguredTenants> tenants, ILogger<EvaluateHookConsumer> log) : IConsumer<EvaluateHook>
 {
     public async Task Consume(ConsumeContext<EvaluateHook> context)
     {
@@ -96,7 +97,7 @@ public sealed class EvaluateHookConsumer(TenantRuleSets tenantRules, IDocumentSt
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
         };
         // Silent (shadow) mode: what the tenant's settings keep from Epic is recorded as CardsSilenced, never answered.
-        var decision = HookDecision.Decide(rules, input, request.Tenant, alerts.CurrentValue.For(request.Tenant), request.ServiceId,
+        var decision = HookDecision.Decide(rules, input, request.Tenant, tenants.CurrentValue.AlertsOf(request.Tenant), request.ServiceId,
             outcomes => StaleDataNotice.Apply(outcomes, completed.Data));
         var split = decision.Silent;
         var unrecognised = decision.Unrecognised;

@@ -1,17 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cds.EventStore;
 using Cds.Rules;
 using Cds.EventStore.RuleOutcomes;
+using Cds.Tenants;
 using Marten;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks.Alerts;
 
 /// <summary>
-/// Records every runtime change of a tenant's alert settings (<c>Tenants:{id}:Alerts:…</c>) as an
-/// <see cref="AlertSettingChanged"/> event: the key, old and new value, "configuration reload", this instance. A reload
-/// that changes nothing in them records nothing (file watchers often fire twice per save).
+/// Records every runtime change of a tenant's alert settings (the <see cref="TenantAlertSettings"/> part of the tenant
+/// settings, <c>Tenants:{id}:Alerts:…</c>) as an <see cref="AlertSettingChanged"/> event: the key, old and new value,
+/// "configuration reload", this instance. A reload that changes nothing in them records nothing (file watchers often
+/// fire twice per save); a value equal to the default is the same as an unset one.
 /// </summary>
-public sealed class AlertSettingsRecorder(IConfiguration configuration, IOptionsMonitor<AlertsOptions> monitor, IDocumentStore store,
+public sealed class AlertSettingsRecorder(IOptionsMonitor<ConfiguredTenants> monitor, IDocumentStore store,
     TimeProvider time, ILogger<AlertSettingsRecorder> log) : IHostedService, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -20,8 +24,8 @@ public sealed class AlertSettingsRecorder(IConfiguration configuration, IOptions
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _last = Snapshot(configuration);
-        _subscription = monitor.OnChange((_, _) => _ = RecordAsync());
+        _last = Snapshot(monitor.CurrentValue);
+        _subscription = monitor.OnChange((tenants, name) => _ = RecordAsync(tenants));
         return Task.CompletedTask;
     }
 
@@ -31,29 +35,53 @@ public sealed class AlertSettingsRecorder(IConfiguration configuration, IOptions
         return Task.CompletedTask;
     }
 
-    /// <summary>Every <c>Tenants:{id}:Alerts:…</c> value, by key (tenant id first).</summary>
-    public static Dictionary<string, string?> Snapshot(IConfiguration configuration)
+    /// <summary>Every <c>Tenants:{id}:Alerts:…</c> value that differs from the default, by key (tenant id first).</summary>
+    public static Dictionary<string, string?> Snapshot(ConfiguredTenants tenants)
     {
+        var defaults = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        Flatten(JsonSerializer.SerializeToNode(new TenantAlertSettings()), "", defaults);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var tenant in configuration.GetSection("Tenants").GetChildren())
+        foreach (var (id, tenant) in tenants.Tenants)
         {
-            foreach (var (key, value) in tenant.GetSection("Alerts").AsEnumerable())
+            var own = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            Flatten(JsonSerializer.SerializeToNode(tenant.Alerts), "", own);
+            foreach (var (key, value) in own.Where(kv => !string.Equals(defaults.GetValueOrDefault(kv.Key), kv.Value, StringComparison.OrdinalIgnoreCase)))
             {
-                if (value is not null)
-                {
-                    values[key] = value;
-                }
+                values[$"{TenantSettingsBinder.Section}:{id}:Alerts:{key}"] = value;
             }
         }
         return values;
     }
 
-    private async Task RecordAsync()
+    /// <summary>The settings as configuration keys (<c>SilentRules:renal-dosing</c>) and their values.</summary>
+    private static void Flatten(JsonNode? node, string path, Dictionary<string, string?> into)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, child) in o)
+                {
+                    Flatten(child, path.Length == 0 ? name : $"{path}:{name}", into);
+                }
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    Flatten(a[i], $"{path}:{i}", into);
+                }
+                break;
+            case JsonValue v:
+                into[path] = v.ToString();
+                break;
+        }
+    }
+
+    private async Task RecordAsync(ConfiguredTenants tenants)
     {
         await _gate.WaitAsync();
         try
         {
-            var now = Snapshot(configuration);
+            var now = Snapshot(tenants);
             var changes = now.Keys.Union(_last.Keys, StringComparer.OrdinalIgnoreCase)
                 .Where(k => !string.Equals(now.GetValueOrDefault(k), _last.GetValueOrDefault(k), StringComparison.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal)

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Cds.Fhir.Http;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Requests;
+using Cds.Tenants;
+using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks.Prefetch;
 
@@ -13,7 +15,7 @@ namespace Cds.Hooks.Prefetch;
 /// token, inside the hook's time budget (CDS Hooks 2.0 §Prefetch). The token is used only during this call and never
 /// stored or logged. Only a <c>fhirServer</c> that is the caller's tenant's own FHIR base is ever contacted.
 /// </summary>
-public sealed class PrefetchFetcher(IHttpClientFactory http, IConfiguration configuration, ILogger<PrefetchFetcher> log)
+public sealed class PrefetchFetcher(IHttpClientFactory http, IOptionsMonitor<ConfiguredTenants> tenants, ILogger<PrefetchFetcher> log)
 {
     public const string HttpClientName = "Cds.Hooks.Prefetch";
 
@@ -152,9 +154,12 @@ public sealed class PrefetchFetcher(IHttpClientFactory http, IConfiguration conf
     private bool IsTenantFhirServer(string tenant, Uri fhirServer)
     {
         static string Norm(string? s) => (s ?? "").TrimEnd('/');
-        var tenantSection = configuration.GetSection($"Tenants:{tenant}");
-        var allowed = new[] { tenantSection["FhirBaseUrl"] }
-            .Concat(tenantSection.GetSection("HookAuth:Issuers").GetChildren().Select(c => c.Value))
+        if (tenants.CurrentValue.Find(tenant) is not { } settings)
+        {
+            return false;
+        }
+        var allowed = new[] { settings.FhirBaseUrl }
+            .Concat(settings.HookAuth?.Issuers ?? [])
             .Where(v => !string.IsNullOrWhiteSpace(v))
             .Select(Norm);
         return allowed.Contains(Norm(fhirServer.ToString()), StringComparer.OrdinalIgnoreCase);

@@ -140,9 +140,9 @@ internal sealed partial class EpicJwtAuthenticationHandler : AuthenticationHandl
         }
 
         var tenant = iss is null ? null : _tenants.Resolve(iss, jku).Tenant?.Id;
-        if (tenant is null && Options.Tenants.Count == 1)
+        if (tenant is null && _tenants.Tenants.Count == 1)
         {
-            tenant = Options.Tenants.Keys.Single();
+            tenant = _tenants.Tenants[0].Id;
         }
 
         if (tenant is null)

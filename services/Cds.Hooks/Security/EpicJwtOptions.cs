@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Authentication;
 namespace Cds.Hooks.Security;
 
 /// <summary>
-/// Options of the "EpicJwt" scheme. Bound from <c>HookAuth</c> (global), <c>Tenants:{id}:HookAuth</c> (per tenant)
-/// and <c>ConnectionStrings:Postgres</c> (the shared jti replay store) by <see cref="EpicJwtServiceCollectionExtensions.AddEpicJwtAuthentication"/>.
+/// Options of the "EpicJwt" scheme. Bound from <c>HookAuth</c> (global) and <c>ConnectionStrings:Postgres</c> (the shared
+/// jti replay store) by <see cref="EpicJwtServiceCollectionExtensions.AddEpicJwtAuthentication"/>; the per-tenant part,
+/// <c>Tenants:{id}:HookAuth</c>, is read from the tenant settings (<see cref="HookAuthTenantRegistry"/>).
 /// </summary>
 public sealed class EpicJwtOptions : AuthenticationSchemeOptions
 {
@@ -34,7 +35,4 @@ public sealed class EpicJwtOptions : AuthenticationSchemeOptions
     /// hooks after a deploy do not wait for it within their deadline.
     /// </summary>
     public bool PrefetchJwks { get; set; } = true;
-
-    /// <summary>Per-tenant settings, keyed by tenant id (<c>Tenants:{id}:HookAuth</c>).</summary>
-    public Dictionary<string, TenantHookAuthOptions> Tenants { get; } = new(StringComparer.Ordinal);
 }

@@ -1,29 +1,30 @@
+using Cds.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks.Security;
 
-/// <summary>Start-up validation of the EpicJwt options, with messages that say what to set.</summary>
-internal sealed class EpicJwtOptionsValidator : IValidateOptions<EpicJwtOptions>
+/// <summary>
+/// Start-up validation of hook authentication, in the tenant validation (one list of problems): the EpicJwt options
+/// (<c>HookAuth</c>, <c>ConnectionStrings:Postgres</c>) and every tenant's <c>HookAuth</c> part, with messages that say what to set.
+/// </summary>
+internal sealed class EpicJwtOptionsValidator : ITenantSettingsCheck
 {
+    private readonly IOptionsMonitor<EpicJwtOptions> _options;
     private readonly IHostEnvironment _environment;
 
-    public EpicJwtOptionsValidator(IHostEnvironment environment) => _environment = environment;
-
-    public ValidateOptionsResult Validate(string? name, EpicJwtOptions options)
+    public EpicJwtOptionsValidator(IOptionsMonitor<EpicJwtOptions> options, IHostEnvironment environment)
     {
-        if (name != EpicJwtDefaults.AuthenticationScheme)
-        {
-            return ValidateOptionsResult.Skip;
-        }
-
-        var errors = Check(options, _environment.ContentRootPath, out _);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        _options = options;
+        _environment = environment;
     }
 
-    internal static List<string> Check(EpicJwtOptions options, string contentRoot, out HookAuthTenantRegistry registry)
+    public IEnumerable<string> Problems(ConfiguredTenants tenants) =>
+        Check(_options.Get(EpicJwtDefaults.AuthenticationScheme), tenants, _environment.ContentRootPath, out _);
+
+    internal static List<string> Check(EpicJwtOptions options, ConfiguredTenants tenants, string contentRoot, out HookAuthTenantRegistry registry)
     {
         var errors = new List<string>();
-        registry = HookAuthTenantRegistry.Build(options, contentRoot, errors);
+        registry = HookAuthTenantRegistry.Build(options.Enabled, tenants, contentRoot, errors);
         if (!options.Enabled)
         {
             return errors.Where(e => !e.StartsWith("HookAuth is enabled", StringComparison.Ordinal)).ToList();
@@ -62,9 +63,9 @@ internal sealed class EpicJwtOptionsValidator : IValidateOptions<EpicJwtOptions>
         return errors;
     }
 
-    internal static HookAuthTenantRegistry BuildRegistry(EpicJwtOptions options, string contentRoot)
+    internal static HookAuthTenantRegistry BuildRegistry(EpicJwtOptions options, ConfiguredTenants tenants, string contentRoot)
     {
-        var errors = Check(options, contentRoot, out var registry);
+        var errors = Check(options, tenants, contentRoot, out var registry);
         return errors.Count == 0 ? registry : throw new OptionsValidationException(EpicJwtDefaults.AuthenticationScheme, typeof(EpicJwtOptions), errors);
     }
 }

@@ -9,11 +9,13 @@ internal sealed partial class HookAuthStartupReport : IHostedService
     private readonly ILogger<HookAuthStartupReport> _logger;
     private readonly JwksCache _jwks;
     private readonly IJtiReplayStore _replay;
+    private readonly HookAuthTenantRegistry _tenants;
 
     public HookAuthStartupReport(IOptionsMonitor<EpicJwtOptions> options, ILogger<HookAuthStartupReport> logger, JwksCache jwks,
-        IJtiReplayStore replay)
+        IJtiReplayStore replay, HookAuthTenantRegistry tenants)
     {
         _options = options;
+        _tenants = tenants;
         _logger = logger;
         _jwks = jwks;
         _replay = replay;
@@ -24,7 +26,7 @@ internal sealed partial class HookAuthStartupReport : IHostedService
         var o = _options.Get(EpicJwtDefaults.AuthenticationScheme);
         if (o.Enabled)
         {
-            LogEnabled(_logger, o.Tenants.Count, string.Join(", ", o.Tenants.Keys));
+            LogEnabled(_logger, _tenants.Tenants.Count, string.Join(", ", _tenants.Tenants.Select(t => t.Id)));
             // The jti table is created now, in the background, so a first call only registers its jti within the
             // replay check's bound (a store that is down here is retried by the first call).
             _ = Task.Run(async () =>
@@ -40,7 +42,7 @@ internal sealed partial class HookAuthStartupReport : IHostedService
             }, CancellationToken.None);
             // Download the allowlisted JWKS now, in the background, so the first hooks after a deploy do not wait
             // for it inside their deadline. A failure here is only logged; the first hook tries again.
-            foreach (var (jku, refresh) in o.Tenants.Values.Where(_ => o.PrefetchJwks)
+            foreach (var (jku, refresh) in _tenants.Tenants.Where(_ => o.PrefetchJwks)
                 .SelectMany(t => t.JkuAllowlist.Select(j => (j, t.JwksRefreshInterval))).DistinctBy(x => x.Item1, StringComparer.Ordinal))
             {
                 _ = Task.Run(() => _jwks.GetKeysAsync(jku, kid: null, refresh), CancellationToken.None);

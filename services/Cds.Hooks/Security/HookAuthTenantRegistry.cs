@@ -1,3 +1,4 @@
+using Cds.Tenants;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Cds.Hooks.Security;
@@ -52,12 +53,14 @@ internal sealed class HookAuthTenantRegistry
         };
     }
 
-    /// <summary>Checks and normalises every tenant; all problems are collected as actionable messages.</summary>
-    public static HookAuthTenantRegistry Build(EpicJwtOptions options, string contentRoot, List<string> errors)
+    /// <summary>Checks and normalises every tenant with a <c>HookAuth</c> part; all problems are collected as actionable messages.</summary>
+    public static HookAuthTenantRegistry Build(bool enabled, ConfiguredTenants configured, string contentRoot, List<string> errors)
     {
         var tenants = new List<HookAuthTenant>();
-        foreach (var (id, o) in options.Tenants.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        var withHookAuth = configured.Tenants.Where(kv => kv.Value.HookAuth is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        foreach (var (id, settings) in withHookAuth)
         {
+            var o = settings.HookAuth!;
             var t = Compile(id, o, contentRoot, errors);
             if (t is not null)
             {
@@ -65,7 +68,7 @@ internal sealed class HookAuthTenantRegistry
             }
         }
 
-        if (options.Enabled && options.Tenants.Count == 0)
+        if (enabled && withHookAuth.Count == 0)
         {
             errors.Add("HookAuth is enabled but no tenant has a 'Tenants:{id}:HookAuth' section: configure at least one tenant (Issuers, JkuAllowlist or StaticJwks/StaticJwksPath, Audiences, ClientId), or set HookAuth:Enabled=false for local development only.");
         }

@@ -1,3 +1,4 @@
+using Cds.Tenants;
 using Cds.Rules;
 
 namespace Cds.Ops.Tenants;
@@ -19,8 +20,7 @@ public static class RuleTuningCheck
         IReadOnlyDictionary<string, TenantRuleSettings> settings;
         try
         {
-            settings = (configuration.Get<RuleTuningOptions>() ?? new RuleTuningOptions()).Tenants.GetValueOrDefault(tenant)?.Rules
-                ?? new Dictionary<string, TenantRuleSettings>();
+            settings = TenantSettingsBinder.Bind(configuration).Find(tenant)?.Rules ?? new Dictionary<string, TenantRuleSettings>();
         }
         catch (InvalidOperationException ex)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cds.Fhir;
 using Cds.Fhir.Auth;
 using Cds.Fhir.Configuration;
+using Cds.Tenants;
 
 namespace Cds.Ops.Tenants;
 
@@ -28,7 +29,7 @@ public sealed class TenantChecker
         _timeout = timeout ?? TimeSpan.FromSeconds(20);
     }
 
-    public IReadOnlyList<string> TenantIds => _configuration.GetSection("Tenants").GetChildren().Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> TenantIds => TenantSettingsBinder.TenantIds(_configuration).Order(StringComparer.Ordinal).ToList();
 
     public async Task<IReadOnlyList<TenantCheckLine>> CheckAllAsync(bool live, CancellationToken ct = default)
     {
@@ -42,7 +43,7 @@ public sealed class TenantChecker
 
     public async Task<IReadOnlyList<TenantCheckLine>> CheckAsync(string tenant, bool live = true, CancellationToken ct = default)
     {
-        var section = _configuration.GetSection("Tenants").GetChildren().FirstOrDefault(c => string.Equals(c.Key, tenant, StringComparison.OrdinalIgnoreCase));
+        var section = _configuration.GetSection(TenantSettingsBinder.Section).GetChildren().FirstOrDefault(c => string.Equals(c.Key, tenant, StringComparison.OrdinalIgnoreCase));
         if (section is null)
         {
             return [new(tenant, ConfigCheck, CheckStatus.Fail, $"no section 'Tenants:{tenant}' in the configuration")];
@@ -57,14 +58,16 @@ public sealed class TenantChecker
         var services = new ServiceCollection().AddCdsFhir(only);
         await using var provider = services.BuildServiceProvider();
 
-        var options = only.GetSection("Tenants").GetSection(id).Get<FhirTenantOptions>() ?? new FhirTenantOptions();
+        TenantSettings options;
         IReadOnlyList<string> problems;
         try
         {
+            options = TenantSettingsBinder.Bind(only).Tenants[id];
             problems = TenantOptionsValidator.ValidateTenant(id, options);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            options = new TenantSettings();
             problems = [$"configuration could not be validated: {ex.GetType().Name}: {ex.Message}"];
         }
         if (problems.Count == 0)
@@ -111,7 +114,7 @@ public sealed class TenantChecker
             }
         }
 
-        lines.AddRange(await CheckJwksAsync(id, section.GetSection("HookAuth"), ct));
+        lines.AddRange(await CheckJwksAsync(id, options.HookAuth ?? new TenantHookAuthOptions(), ct));
         return lines;
     }
 
@@ -138,12 +141,12 @@ public sealed class TenantChecker
         }
     }
 
-    private async Task<IReadOnlyList<TenantCheckLine>> CheckJwksAsync(string id, IConfigurationSection hookAuth, CancellationToken ct)
+    private async Task<IReadOnlyList<TenantCheckLine>> CheckJwksAsync(string id, TenantHookAuthOptions hookAuth, CancellationToken ct)
     {
         var lines = new List<TenantCheckLine>();
-        var jkus = hookAuth.GetSection("JkuAllowlist").Get<List<string>>() ?? [];
-        var staticPath = hookAuth["StaticJwksPath"];
-        var inline = hookAuth["StaticJwks"];
+        var jkus = hookAuth.JkuAllowlist;
+        var staticPath = hookAuth.StaticJwksPath;
+        var inline = hookAuth.StaticJwks;
         if (jkus.Count == 0 && string.IsNullOrWhiteSpace(staticPath) && string.IsNullOrWhiteSpace(inline))
         {
             lines.Add(new(id, JwksCheck, CheckStatus.Fail,

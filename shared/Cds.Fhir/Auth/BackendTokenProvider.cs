@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -99,7 +100,7 @@ public sealed class BackendTokenProvider
     private bool IsUsable(BackendAccessToken? token, string? rejected) =>
         token is not null && _clock.GetUtcNow() < token.RefreshAt && !string.Equals(token.Value, rejected, StringComparison.Ordinal);
 
-    private async Task<BackendAccessToken> RequestAsync(string tenant, FhirTenantOptions options, List<string> scopes, CancellationToken ct)
+    private async Task<BackendAccessToken> RequestAsync(string tenant, TenantSettings options, List<string> scopes, CancellationToken ct)
     {
         var smart = await _smart.GetAsync(tenant, ct).ConfigureAwait(false);
         var clientId = _tenants.GetClientId(tenant);
@@ -234,7 +235,7 @@ public sealed class BackendTokenProvider
         }
     }
 
-    private static string InvalidClientHint(FhirTenantOptions o, string? description)
+    private static string InvalidClientHint(TenantSettings o, string? description)
     {
         var keyId = o.Backend.KeyId;
         var hint = o.Environment == EpicEnvironment.Production
@@ -250,7 +251,7 @@ public sealed class BackendTokenProvider
         return string.IsNullOrEmpty(description) ? hint : $"{hint} Server said: \"{description}\".";
     }
 
-    private static string TokenErrorMessage(string tenant, FhirTenantOptions o, string clientId, int status, string? error, string? description, List<string> scopes)
+    private static string TokenErrorMessage(string tenant, TenantSettings o, string clientId, int status, string? error, string? description, List<string> scopes)
     {
         var what = $"Tenant '{tenant}': the token endpoint refused client id '{clientId}' ({o.ClientIdKind}, {o.Environment}) with {status}" +
                    (error is null ? "" : $" {error}") + (string.IsNullOrEmpty(description) ? "." : $": \"{description}\".");

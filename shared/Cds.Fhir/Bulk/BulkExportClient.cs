@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Microsoft.Extensions.Logging;
 
 namespace Cds.Fhir.Bulk;

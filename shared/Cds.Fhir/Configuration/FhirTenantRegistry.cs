@@ -1,21 +1,22 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Cds.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Fhir.Configuration;
 
-/// <summary>Tenant look-up for the library: options, normalised FHIR base and the loaded signing key (cached).</summary>
+/// <summary>Tenant look-up for the library: the tenant's settings, normalised FHIR base and the loaded signing key (cached).</summary>
 public sealed class FhirTenantRegistry : IDisposable
 {
-    private readonly IOptionsMonitor<FhirTenantsOptions> _options;
+    private readonly IOptionsMonitor<ConfiguredTenants> _options;
     private readonly ConcurrentDictionary<string, Lazy<RSA>> _keys = new(StringComparer.OrdinalIgnoreCase);
 
-    public FhirTenantRegistry(IOptionsMonitor<FhirTenantsOptions> options) => _options = options;
+    public FhirTenantRegistry(IOptionsMonitor<ConfiguredTenants> options) => _options = options;
 
     public IReadOnlyCollection<string> TenantIds => _options.CurrentValue.Tenants.Keys;
 
-    /// <summary>The tenant's options; <see cref="TenantConfigurationException"/> when the tenant is not configured.</summary>
-    public FhirTenantOptions Get(string tenant)
+    /// <summary>The tenant's settings; <see cref="TenantConfigurationException"/> when the tenant is not configured.</summary>
+    public TenantSettings Get(string tenant)
     {
         if (string.IsNullOrWhiteSpace(tenant))
         {

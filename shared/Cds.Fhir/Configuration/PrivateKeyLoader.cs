@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Cds.Tenants;
 
 namespace Cds.Fhir.Configuration;
 

@@ -1,20 +1,20 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Cds.Fhir.Smart;
-using Microsoft.Extensions.Options;
+using Cds.Tenants;
 
 namespace Cds.Fhir.Configuration;
 
 /// <summary>
-/// Start-up validation of every tenant (registered with ValidateOnStart by <c>AddCdsFhir</c>). Each problem is one
-/// sentence that names the tenant, the setting and what to do.
+/// The start-up check of the parts Cds.Fhir owns (FhirBaseUrl, Environment, Backend, Search, Resilience, SmartApp), one
+/// of the checks of the tenant validation <c>AddCdsFhir</c> registers. Each problem is one sentence that names the
+/// tenant, the setting and what to do.
 /// </summary>
-public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenantsOptions>
+public sealed partial class TenantOptionsValidator : ITenantSettingsCheck
 {
     /// <summary>Host of Epic's public sandbox: accepts NONPROD client ids only.</summary>
     public const string EpicPublicSandboxHost = "fhir.epic.com";
 
-    public ValidateOptionsResult Validate(string? name, FhirTenantsOptions options)
+    public IEnumerable<string> Problems(ConfiguredTenants options)
     {
         var failures = new List<string>();
         if (options.Tenants.Count == 0)
@@ -27,11 +27,11 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
             failures.AddRange(ValidateTenant(id, tenant).Select(p => $"Tenant '{id}': {p}"));
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures;
     }
 
     /// <summary>All problems of one tenant (empty when usable). Loads the private key to prove it signs RS384.</summary>
-    public static IReadOnlyList<string> ValidateTenant(string id, FhirTenantOptions t)
+    public static IReadOnlyList<string> ValidateTenant(string id, TenantSettings t)
     {
         var p = new List<string>();
         if (!TenantIdPattern().IsMatch(id))
@@ -48,62 +48,13 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
         ValidateClientIds(t, baseUri, p);
         ValidateKey(t.Backend, p);
         ValidateScopes(t.Backend.Scopes, p);
-        ValidateSearch(t.Search, p);
-        ValidateResilience(t.Resilience, p);
-        p.AddRange(SmartAppProblems(t));
+        FhirLimitsCheck.ValidateSearch(t.Search, p);
+        FhirLimitsCheck.ValidateResilience(t.Resilience, p);
+        p.AddRange(SmartAppRegistrationCheck.Problems(t));
         return p;
     }
 
-    /// <summary>Problems of <c>SmartApp</c> (none when the tenant has no SMART app registration).</summary>
-    public static IReadOnlyList<string> SmartAppProblems(FhirTenantOptions t)
-    {
-        var p = new List<string>();
-        if (t.SmartApp is not { } app)
-        {
-            return p;
-        }
-        if (string.IsNullOrWhiteSpace(app.ClientId))
-        {
-            p.Add($"SmartApp.ClientId is empty: set the {t.ClientIdKind} client id Epic issued for the SMART app (not the backend client's).");
-        }
-        else if (app.ClientId == t.Backend.NonProdClientId || app.ClientId == t.Backend.ProdClientId)
-        {
-            p.Add("SmartApp.ClientId is the Backend Services client's id: the SMART app is a separate Epic registration with its own id.");
-        }
-        if (!Enum.IsDefined(app.ClientType))
-        {
-            p.Add("SmartApp.ClientType must be Public or Confidential.");
-        }
-        else if (app.ClientType == SmartClientType.Confidential && string.IsNullOrWhiteSpace(app.ClientSecretEnv is { Length: > 0 } env ? System.Environment.GetEnvironmentVariable(env) : null))
-        {
-            p.Add(string.IsNullOrWhiteSpace(app.ClientSecretEnv)
-                ? "SmartApp.ClientSecretEnv is empty: a confidential app names the environment variable holding its client secret."
-                : $"SmartApp.ClientSecretEnv: environment variable '{app.ClientSecretEnv}' is not set.");
-        }
-        if (!Uri.TryCreate(app.RedirectUri, UriKind.Absolute, out var redirect) || !(redirect.Scheme == Uri.UriSchemeHttps || (redirect.Scheme == Uri.UriSchemeHttp && IsLoopback(redirect)))
-            || !string.IsNullOrEmpty(redirect.Fragment))
-        {
-            p.Add($"SmartApp.RedirectUri '{app.RedirectUri}' must be an absolute https URL without fragment (http only on loopback), exactly as registered in Epic.");
-        }
-        if (app.Scopes.Count == 0)
-        {
-            p.Add("SmartApp.Scopes is empty: e.g. launch openid fhirUser offline_access patient/*.rs.");
-        }
-        foreach (var scope in app.Scopes)
-        {
-            if (!LaunchScopePattern().IsMatch(scope ?? ""))
-            {
-                p.Add($"SmartApp.Scopes '{scope}' is not a SMART launch scope (launch, launch/patient, openid, fhirUser, offline_access, online_access, patient/<Type|*>.<read|rs|...> or user/...).");
-            }
-            else if (scope!.StartsWith("system/", StringComparison.Ordinal))
-            {
-                p.Add($"SmartApp.Scopes '{scope}' is a system scope: those belong to Backend.Scopes, not to a user's launch.");
-            }
-        }
-        return p;
-    }
-
-    private static Uri? ValidateBaseUrl(FhirTenantOptions t, List<string> p)
+    private static Uri? ValidateBaseUrl(TenantSettings t, List<string> p)
     {
         if (string.IsNullOrWhiteSpace(t.FhirBaseUrl))
         {
@@ -130,7 +81,7 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
         return uri;
     }
 
-    private static void ValidateClientIds(FhirTenantOptions t, Uri? baseUri, List<string> p)
+    private static void ValidateClientIds(TenantSettings t, Uri? baseUri, List<string> p)
     {
         var b = t.Backend;
         var nonProd = b.NonProdClientId?.Trim();
@@ -270,85 +221,6 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
         return $"scope '{scope}' has an unknown syntax; expected system/<ResourceType|*>.<read|write|*|cruds>, e.g. 'system/Observation.rs'.";
     }
 
-    private static void ValidateSearch(SearchOptions s, List<string> p)
-    {
-        if (s.MaxPages < 1)
-        {
-            p.Add("Search.MaxPages must be at least 1.");
-        }
-
-        if (s.MaxResources < 1)
-        {
-            p.Add("Search.MaxResources must be at least 1.");
-        }
-
-        if (s.MaxBytes < 1024)
-        {
-            p.Add("Search.MaxBytes must be at least 1024.");
-        }
-
-        if (s.PageSize < 0)
-        {
-            p.Add("Search.PageSize must be 0 (do not send _count) or more.");
-        }
-
-        foreach (var (resource, parameters) in s.SupportedParameters)
-        {
-            if (!ResourceTypePattern().IsMatch(resource))
-            {
-                p.Add($"Search.SupportedParameters key '{resource}' is not a FHIR resource type name.");
-            }
-
-            if (parameters.Any(string.IsNullOrWhiteSpace))
-            {
-                p.Add($"Search.SupportedParameters:{resource} has an empty entry.");
-            }
-        }
-    }
-
-    private static void ValidateResilience(FhirResilienceOptions r, List<string> p)
-    {
-        if (r.MaxRetryAttempts is < 1 or > 10)
-        {
-            p.Add("Resilience.MaxRetryAttempts must be between 1 and 10.");
-        }
-
-        if (r.RetryBaseDelay < TimeSpan.Zero || r.MaxRetryDelay <= TimeSpan.Zero)
-        {
-            p.Add("Resilience.RetryBaseDelay must not be negative and Resilience.MaxRetryDelay must be positive.");
-        }
-
-        if (r.AttemptTimeout < TimeSpan.FromMilliseconds(10))
-        {
-            p.Add("Resilience.AttemptTimeout must be at least 10 ms.");
-        }
-
-        if (r.TotalTimeout <= r.AttemptTimeout)
-        {
-            p.Add($"Resilience.TotalTimeout ({r.TotalTimeout}) must be longer than Resilience.AttemptTimeout ({r.AttemptTimeout}).");
-        }
-
-        if (r.BreakerSamplingDuration < 2 * r.AttemptTimeout)
-        {
-            p.Add($"Resilience.BreakerSamplingDuration ({r.BreakerSamplingDuration}) must be at least twice Resilience.AttemptTimeout ({r.AttemptTimeout}).");
-        }
-
-        if (r.BreakerFailureRatio is <= 0 or > 1)
-        {
-            p.Add("Resilience.BreakerFailureRatio must be in (0, 1].");
-        }
-
-        if (r.BreakerMinimumThroughput < 2)
-        {
-            p.Add("Resilience.BreakerMinimumThroughput must be at least 2.");
-        }
-
-        if (r.BreakerBreakDuration < TimeSpan.FromMilliseconds(500))
-        {
-            p.Add("Resilience.BreakerBreakDuration must be at least 500 ms.");
-        }
-    }
-
     /// <summary>What the address of a FHIR base says about its environment, when it says anything (Epic-hosted URLs usually do).</summary>
     public static EpicEnvironment? GuessEnvironment(Uri baseUri)
     {
@@ -371,11 +243,8 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
         return null;
     }
 
-    private static bool IsLoopback(Uri uri) =>
+    internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-
-    [GeneratedRegex(@"^(launch|launch/patient|launch/encounter|openid|fhirUser|profile|offline_access|online_access|(patient|user|system)/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|c?r?u?d?s?))$")]
-    private static partial Regex LaunchScopePattern();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex TenantIdPattern();
@@ -388,9 +257,6 @@ public sealed partial class TenantOptionsValidator : IValidateOptions<FhirTenant
 
     [GeneratedRegex(@"^[A-Z][A-Za-z]+\.(Read|Search|Create|Update)\b")]
     private static partial Regex EpicApiPattern();
-
-    [GeneratedRegex("^[A-Z][A-Za-z]+$")]
-    private static partial Regex ResourceTypePattern();
 
     [GeneratedRegex("^(.*prd|prod|production)$", RegexOptions.IgnoreCase)]
     private static partial Regex ProductionTokenPattern();

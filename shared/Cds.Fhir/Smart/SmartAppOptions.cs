@@ -1,3 +1,5 @@
+using Cds.Tenants;
+
 namespace Cds.Fhir.Smart;
 
 /// <summary>

@@ -1,6 +1,6 @@
 namespace Cds.Rules;
 
-/// <summary>Bound to the configuration root: <c>Tenants:{id}:Rules:{ruleId}:…</c> (<see cref="RuleTuningRegistration"/>).</summary>
+/// <summary>Every tenant's <c>Tenants:{id}:Rules:{ruleId}:…</c>, taken from the one tenant settings object (Cds.Tenants).</summary>
 public sealed class RuleTuningOptions
 {
     public Dictionary<string, TenantRulesEntry> Tenants { get; set; } = new(StringComparer.Ordinal);

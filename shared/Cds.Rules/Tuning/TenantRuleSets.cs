@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Cds.Rules;
 
@@ -9,29 +8,32 @@ namespace Cds.Rules;
 /// stops the host); a reload of the tenants file re-tunes every tenant, and a reload with a bad setting is logged and
 /// leaves the previous rule sets in force.
 /// </summary>
-public sealed class TenantRuleSets : IDisposable
+public sealed class TenantRuleSets
 {
     private readonly RuleSet _rules;
-    private readonly IDisposable? _reload;
+    private readonly ILogger _log;
     private volatile IReadOnlyDictionary<string, RuleSet> _byTenant;
 
-    public TenantRuleSets(RuleSet rules, IOptionsMonitor<RuleTuningOptions> tuning, ILogger<TenantRuleSets> log)
+    /// <summary>Resolves <paramref name="tuning"/> now: a bad setting throws <see cref="RuleTuningException"/>.</summary>
+    public TenantRuleSets(RuleSet rules, RuleTuningOptions tuning, ILogger<TenantRuleSets> log)
     {
-        ArgumentNullException.ThrowIfNull(tuning);
         ArgumentNullException.ThrowIfNull(log);
         _rules = rules;
-        _byTenant = Resolve(rules, tuning.CurrentValue);
-        _reload = tuning.OnChange(options =>
+        _log = log;
+        _byTenant = Resolve(rules, tuning);
+    }
+
+    /// <summary>Re-tunes every tenant after a reload of the tenants file; a bad setting is logged and changes nothing.</summary>
+    public void Reload(RuleTuningOptions tuning)
+    {
+        try
         {
-            try
-            {
-                _byTenant = Resolve(rules, options);
-            }
-            catch (RuleTuningException ex)
-            {
-                log.LogError("Tenant rule tuning not reloaded, the previous one stays in force: {Problems}", ex.Message);
-            }
-        });
+            _byTenant = Resolve(_rules, tuning);
+        }
+        catch (RuleTuningException ex)
+        {
+            _log.LogError("Tenant rule tuning not reloaded, the previous one stays in force: {Problems}", ex.Message);
+        }
     }
 
     /// <summary>The tenant's tuned rules; the shipped ones for a tenant that tunes nothing.</summary>
@@ -45,6 +47,4 @@ public sealed class TenantRuleSets : IDisposable
         var tuned = options.Tenants.ToDictionary(t => t.Key, t => RuleTuning.Tune(rules, t.Key, t.Value.Rules, errors), StringComparer.Ordinal);
         return errors.Count > 0 ? throw new RuleTuningException(errors) : tuned;
     }
-
-    public void Dispose() => _reload?.Dispose();
 }

@@ -1,4 +1,4 @@
-namespace Cds.WriteBack;
+namespace Cds.Tenants;
 
 /// <summary>
 /// One tenant's write-back policy, bound from <c>Tenants:{id}:WriteBack</c>. Off unless <see cref="Enabled"/> is true

@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Smart;
+namespace Cds.Tenants;
 
 /// <summary>Public (PKCE only) or confidential (PKCE and a client secret) — Epic registers both kinds of app.</summary>
 public enum SmartClientType

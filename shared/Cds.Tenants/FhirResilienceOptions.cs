@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Configuration;
+namespace Cds.Tenants;
 
 /// <summary>Retries, timeouts and circuit breaker of the tenant's FHIR HttpClient (Microsoft.Extensions.Http.Resilience).</summary>
 public sealed class FhirResilienceOptions

@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Configuration;
+namespace Cds.Tenants;
 
 /// <summary>SMART Backend Services registration of our app at this customer.</summary>
 public sealed class BackendOptions

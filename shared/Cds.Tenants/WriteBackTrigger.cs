@@ -1,4 +1,4 @@
-namespace Cds.WriteBack;
+namespace Cds.Tenants;
 
 /// <summary>What may cause a note. A tenant lists the triggers it wants under <c>Tenants:{id}:WriteBack:Triggers</c>.</summary>
 public enum WriteBackTrigger

@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Smart;
+namespace Cds.Tenants;
 
 /// <summary>The SMART app's registration at one Epic customer: <c>Tenants:{id}:SmartApp</c>.</summary>
 public sealed class SmartAppRegistration

@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Bulk;
+namespace Cds.Tenants;
 
 /// <summary>A tenant's bulk <c>$export</c> settings (<c>Tenants:{id}:Bulk</c>).</summary>
 public sealed class BulkExportOptions

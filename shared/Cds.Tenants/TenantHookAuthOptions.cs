@@ -1,4 +1,4 @@
-namespace Cds.Hooks.Security;
+namespace Cds.Tenants;
 
 /// <summary><c>Tenants:{id}:HookAuth</c>.</summary>
 public sealed class TenantHookAuthOptions

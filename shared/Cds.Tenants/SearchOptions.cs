@@ -1,4 +1,4 @@
-namespace Cds.Fhir.Configuration;
+namespace Cds.Tenants;
 
 public sealed class SearchOptions
 {
