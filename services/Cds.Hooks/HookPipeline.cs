@@ -1,16 +1,12 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
-using Cds.EventStore.RuleOutcomes;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
 using Cds.Hooks.Security;
-using Cds.Rules;
 using Marten;
-using MassTransit;
 using Microsoft.Extensions.Options;
-using Cds.Tenants;
 
 namespace Cds.Hooks;
 
@@ -20,19 +16,19 @@ namespace Cds.Hooks;
 /// complete, or ask enrichment over the bus (it reads with the backend token) within the evaluation wait → take a late
 /// result of the patient's earlier hook → record the hook in one group-committed append → answer. At the hard stop
 /// Epic is answered without cards whatever is still pending (an empty list is a valid answer), and the pipeline
-/// records exactly that. A singleton: each call makes its own scope for the bus client.
+/// records exactly that. A singleton.
 /// </summary>
 public sealed class HookPipeline(
     CdsServiceCatalog catalog,
     PrefetchFetcher fetcher,
-    TenantRuleSets tenantRules,
     HookRecorder recorder,
     IJtiLocalReplayCheck localReplay,
     IDocumentStore store,
-    IServiceScopeFactory scopes,
+    PatientStateReader patients,
+    LocalEvaluation local,
+    BusEvaluation bus,
     IOptions<HookOptions> options,
     IOptions<HookRequestReaderOptions> readerOptions,
-    IOptionsMonitor<ConfiguredTenants> tenants,
     HookRequestMetrics requestMetrics,
     HookMetrics metrics,
     IHostApplicationLifetime lifetime,
@@ -40,9 +36,6 @@ public sealed class HookPipeline(
     ILogger<HookPipeline> log)
 {
     private sealed record Answer(IReadOnlyList<Card> Cards, string Source, bool JtiReplayed = false);
-
-    /// <summary>Evaluated in this process, or by enrichment over the bus; null: nothing in time.</summary>
-    private sealed record Evaluation(IReadOnlyList<Card> Cards, EnrichmentCompleted? Completed, CardsSilenced? Silenced);
 
     public async Task<IResult> InvokeAsync(string id, HttpContext http, CancellationToken ct)
     {
@@ -141,13 +134,13 @@ public sealed class HookPipeline(
 
         // 3. Decide: here when the data is complete — what the request carried, filled by the context enrichment
         // precomputed at patient-view —; over the bus only when the backend token must read what is still missing.
-        var (lateResult, warm, population) = await ReadPatientStateAsync(hook, ct);
-        var (context, data) = Complete(hook.Context, warm);
+        var (lateResult, warm, population) = await patients.ReadAsync(hook, ct);
+        var (context, data) = patients.Complete(hook.Context, warm);
         Evaluation? evaluation;
         var viaBus = context is not { Gaps.Count: 0 };
         if (!viaBus)
         {
-            evaluation = DecideHere(hook, context!, data);
+            evaluation = local.Decide(hook, context!, data);
         }
         else
         {
@@ -161,19 +154,20 @@ public sealed class HookPipeline(
             }
             start = [];
             metrics.EnrichmentRequest(serviceId, hook.Context is null ? "no-context" : "data-missing");
-            evaluation = await EvaluateOverTheBusAsync(hook, receivedAt, budget, gate);
+            var busCards = await bus.EvaluateAsync(hook, receivedAt, budget, gate);
+            evaluation = busCards is null ? null : new Evaluation(busCards, null, null);
         }
 
         // 4. The answer: decided here, or abandoned at the hard stop (then Epic got no cards, and that is recorded).
         if (!gate.TryCommit())
         {
             var none = hook.ToReturned([], budget.Elapsed.TotalMilliseconds, time.GetUtcNow(), CardSources.None);
-            await RecordAsync(hook, [.. start, .. Completed(evaluation), none], null, viaBus, ct);
+            await RecordAsync(hook, [.. start, .. evaluation?.Events ?? [], none], null, viaBus, ct);
             return new Answer([], CardSources.None);
         }
         var source = evaluation is null ? CardSources.None : CardSources.Live;
         var cards = evaluation?.Cards ?? [];
-        var late = TakeLateResult(hook, lateResult, cards);
+        var late = LateResults.Take(hook, lateResult, cards, time.GetUtcNow(), options.Value.CachedResultFreshness);
         if (late.Cards.Count > 0)
         {
             cards = [.. cards, .. late.Cards];
@@ -182,14 +176,14 @@ public sealed class HookPipeline(
         if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow()) is { } precomputed)
         {
             // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
-            cards = [.. cards, .. NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];
+            cards = [.. cards, .. LateResults.NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];
             source = cards.Count > 0 ? CardSources.Cached : source;
         }
 
         // 5. Record before answering: one append per hook (HookReceived … CardsReturned), group-committed.
         var elapsed = budget.Elapsed.TotalMilliseconds;
         var returned = hook.ToReturned(cards, elapsed, time.GetUtcNow(), source);
-        switch (await RecordAsync(hook, [.. start, .. Completed(evaluation), returned], late.Taken, viaBus, ct))
+        switch (await RecordAsync(hook, [.. start, .. evaluation?.Events ?? [], returned], late.Taken, viaBus, ct))
         {
             case RecordOutcome.AlreadyRecorded:
                 return await ReplayAsync(hook);
@@ -203,173 +197,6 @@ public sealed class HookPipeline(
         }
         return new Answer(cards, source);
     }
-
-    /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode applied.</summary>
-    private Evaluation DecideHere(HookInvocation hook, PatientContext context, PatientDataUsed data)
-    {
-        var rules = tenantRules.For(hook.Tenant);
-        var input = new RuleInput
-        {
-            Hook = hook.Service.Hook,
-            Context = context,
-            DraftMedications = hook.DraftMedications,
-            Now = time.GetUtcNow(),
-            CardSeed = $"{hook.Tenant}/{hook.HookInstance}",
-        };
-        var decision = HookDecision.Decide(rules, input, hook.Tenant, tenants.CurrentValue.AlertsOf(hook.Tenant), hook.Service.Id);
-        metrics.Unrecognised(hook.Tenant, decision.Unrecognised);
-        var at = time.GetUtcNow();
-        var completed = new EnrichmentCompleted(hook.HookInstance, hook.PatientId, decision.Cards, decision.Findings, rules.Versions, at,
-            Late: false, UnrecognisedMedications: [.. decision.Unrecognised.Select(u => u.ToString())],
-            Data: data);
-        var silenced = decision.Silent.Silenced.Count == 0 ? null : new CardsSilenced(hook.HookInstance, hook.Service.Id,
-            [.. decision.Silent.Silenced.Select(o => o.Card)], [.. decision.Silent.Silenced.Select(o => o.Finding)], decision.Silent.Settings, at);
-        return new Evaluation(decision.Cards, completed, silenced);
-    }
-
-    private static IEnumerable<object> Completed(Evaluation? evaluation) => evaluation is null
-        ? []
-        : new object?[] { evaluation.Completed, evaluation.Silenced }.OfType<object>();
-
-    /// <summary>
-    /// Asks enrichment and waits until the evaluation wait ends. The request is sent on its own clock, not the deadline's:
-    /// a send cancelled by the deadline (a slow publisher confirm, a broker restart) would lose the evaluation, and with
-    /// it the late result the patient's next hook should show. Enrichment records its own result (in time or late).
-    /// </summary>
-    private async Task<Evaluation?> EvaluateOverTheBusAsync(HookInvocation hook, DateTimeOffset receivedAt, HookBudget budget, AnswerGate gate)
-    {
-        var evaluation = SendEvaluationAsync(hook.ToEvaluateHook(receivedAt, budget.Deadline));
-        try
-        {
-            var response = await evaluation.WaitAsync(budget.EvaluationLeft);
-            return new Evaluation(response.Message.Cards, null, null);
-        }
-        catch (Exception ex) when (ex is TimeoutException or RequestTimeoutException or OperationCanceledException)
-        {
-            // (Cancelled: the evaluation's own bound, Hooks:EvaluationSendTimeout, ended it first — a long deadline or a
-            // stalled machine. Still only "no live cards": the answer must be recorded all the same.)
-            metrics.DeadlineMissed(hook.Service.Id, hook.Tenant);
-            if (!gate.Abandoned)
-            {
-                log.LogWarning("Hook {HookInstance} on {Service}: deadline of {Deadline} ms passed; answering without live cards",
-                    hook.HookInstance, hook.Service.Id, budget.Deadline.TotalMilliseconds);
-            }
-        }
-        catch (Exception ex)
-        {
-            // The broker or the enrichment service failed: the clinician still gets an answer in time.
-            metrics.DeadlineMissed(hook.Service.Id, hook.Tenant);
-            log.LogError("Hook {HookInstance} on {Service}: enrichment unavailable ({Error}); answering without live cards",
-                hook.HookInstance, hook.Service.Id, ex.GetType().Name);
-        }
-        return null;
-    }
-
-    /// <summary>
-    /// Sends the evaluation and waits for its result for at most <see cref="HookOptions.EvaluationSendTimeout"/>,
-    /// whatever the hook's deadline. A hook that stops waiting leaves this running: the send completes (the message
-    /// outlives the deadline, <see cref="HookOptions.EvaluationTimeToLive"/>) and its failure, if any, is logged.
-    /// </summary>
-    private async Task<Response<HookEvaluated>> SendEvaluationAsync(EvaluateHook request)
-    {
-        var bound = options.Value.EvaluationSendTimeout;
-        using var scope = scopes.CreateScope();
-        using var sendCts = new CancellationTokenSource(bound);
-        try
-        {
-            return await scope.ServiceProvider.GetRequiredService<IRequestClient<EvaluateHook>>().GetResponse<HookEvaluated>(request,
-                x => x.TimeToLive = options.Value.EvaluationTimeToLive, sendCts.Token, RequestTimeout.After(ms: (int)bound.TotalMilliseconds));
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or RequestTimeoutException)
-        {
-            // Not sent within the bound (broker unreachable: no late result), or sent and not answered within it (the
-            // result is recorded when the evaluation completes). Which one, MassTransit's send log says.
-            log.LogWarning("Evaluation of hook {HookInstance}: no response within Hooks:EvaluationSendTimeout ({Bound} s)",
-                request.HookInstance, bound.TotalSeconds);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            log.LogWarning("Evaluation of hook {HookInstance} not completed: {Error}", request.HookInstance, ex.GetType().Name);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// One read for what the store knows about the patient: a late result of an earlier hook, and (when the prefetch
-    /// has gaps) the context enrichment precomputed and, on patient-view, the population run's gaps (answered when no
-    /// live decision comes in time). An unavailable store leaves all of them unknown.
-    /// </summary>
-    private async Task<(LateResult? Late, WarmPatientContext? Warm, PatientPopulationGaps? Population)> ReadPatientStateAsync(
-        HookInvocation hook, CancellationToken ct)
-    {
-        try
-        {
-            await using var session = store.QuerySession(hook.Tenant);
-            var batch = session.CreateBatchQuery();
-            var late = batch.Load<LateResult>(hook.PatientId);
-            var complete = hook.Context is { Gaps.Count: 0 };
-            var warm = complete ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
-            var population = complete || hook.Service.Hook != HookNames.PatientView
-                ? Task.FromResult<PatientPopulationGaps?>(null)
-                : batch.Load<PatientPopulationGaps>(hook.PatientId);
-            await batch.Execute(ct);
-            return (await late, await warm, await population);
-        }
-        catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
-        {
-            metrics.StoreFailure(nameof(LateResult));
-            return (null, null, null);
-        }
-    }
-
-    /// <summary>The request's context, its gaps filled from a precomputed context young enough (<see cref="HookOptions.WarmContextMaxAge"/>).</summary>
-    private (PatientContext? Context, PatientDataUsed Data) Complete(PatientContext? given, WarmPatientContext? warm)
-    {
-        var now = time.GetUtcNow();
-        if (given is { Gaps.Count: > 0 } && warm is not null && now - warm.ReadAt <= options.Value.WarmContextMaxAge)
-        {
-            var merged = PatientContextMerge.Merge(given, warm.Context);
-            if (merged is { Gaps.Count: 0 })
-            {
-                return (merged, new PatientDataUsed(PatientDataSources.Warm, warm.ReadAt, Math.Max(0, (now - warm.ReadAt).TotalSeconds), Stale: false));
-            }
-        }
-        var asOf = given?.AsOf ?? now;
-        return (given, new PatientDataUsed(PatientDataSources.Prefetch, asOf, Math.Max(0, (now - asOf).TotalSeconds), Stale: false));
-    }
-
-    /// <summary>
-    /// Cards of an earlier hook for the same patient whose evaluation finished after that hook had answered: shown
-    /// once (its deletion commits with the answer), within the configured freshness, with their provenance and age,
-    /// unless the same advice is already here.
-    /// </summary>
-    private (IReadOnlyList<Card> Cards, LateResult? Taken) TakeLateResult(HookInvocation hook, LateResult? late, IReadOnlyList<Card> current)
-    {
-        if (late is null || late.HookInstance == hook.HookInstance)
-        {
-            return ([], null);
-        }
-        var age = time.GetUtcNow() - late.CompletedAt;
-        if (age > options.Value.CachedResultFreshness)
-        {
-            return ([], late);
-        }
-        var note = $"_Evaluated {Age(age)} ago during {late.Hook}; that result came after {late.Hook} had answered._";
-        return ([.. NotAlreadyShown(late.Cards, current).Select(c => c with
-        {
-            Detail = string.IsNullOrEmpty(c.Detail) ? note : c.Detail + "\n\n" + note,
-        })], late);
-    }
-
-    /// <summary>The cards of <paramref name="extra"/> whose topic the answer does not carry yet (the same advice once).</summary>
-    private static IEnumerable<Card> NotAlreadyShown(IEnumerable<Card> extra, IReadOnlyList<Card> current)
-    {
-        var topics = current.Select(c => c.Source.Topic?.Code).ToHashSet();
-        return extra.Where(c => !topics.Contains(c.Source.Topic?.Code));
-    }
-
-    private static string Age(TimeSpan age) => age.TotalSeconds < 90 ? $"{Math.Max(1, (int)age.TotalSeconds)} s" : $"{(int)age.TotalMinutes} min";
 
     /// <summary>
     /// The hook's one append. Decided here: the whole stream, group-committed. Over the bus: the stream has started
@@ -423,24 +250,5 @@ public sealed class HookPipeline(
         var timeline = await session.LoadAsync<HookTimeline>(hook.HookInstance);
         log.LogInformation("Hook {HookInstance} on {Service} repeated: answering from the store", hook.HookInstance, hook.Service.Id);
         return new Answer(timeline?.Cards ?? [], timeline?.CardSource ?? CardSources.None);
-    }
-
-    /// <summary>
-    /// The race between the pipeline finishing and the hard stop, settled once: after the pipeline commits, its cards
-    /// are recorded and sent; after the hard stop abandons, Epic gets no cards and the pipeline records exactly that
-    /// (and leaves any late result for the next hook).
-    /// </summary>
-    internal sealed class AnswerGate
-    {
-        private int _state; // 0 open, 1 committed, 2 abandoned
-
-        /// <summary>True when the answer will be shown (now or already committed).</summary>
-        public bool TryCommit() => Interlocked.CompareExchange(ref _state, 1, 0) != 2;
-
-        /// <summary>True when the answer is given up (now or already); false once the pipeline has committed.</summary>
-        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) != 1;
-
-        /// <summary>True once the hard stop has answered without cards (and said so in its log).</summary>
-        public bool Abandoned => Volatile.Read(ref _state) == 2;
     }
 }

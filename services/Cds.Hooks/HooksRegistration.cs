@@ -46,6 +46,9 @@ public static class HooksRegistration
                 "Hooks:Recorder:Window must be between 0 and 2 ms and Hooks:Recorder:MaxBatch positive")
             .ValidateOnStart();
         services.AddSingleton<HookRecorder>();
+        services.AddSingleton<PatientStateReader>();
+        services.AddSingleton<LocalEvaluation>();
+        services.AddSingleton<BusEvaluation>();
         services.AddSingleton<HookPipeline>();
         // The rules are decided here (shared/Cds.Rules), validated at start-up; silent mode and each tenant's rule
         // tuning (Tenants:{id}:Rules) follow the tenants file.

@@ -6,7 +6,7 @@ public sealed class AnswerGateTests
     [Fact]
     public void A_committed_answer_cannot_be_abandoned()
     {
-        var gate = new HookPipeline.AnswerGate();
+        var gate = new AnswerGate();
         Assert.True(gate.TryCommit());
         Assert.False(gate.TryAbandon());
         Assert.True(gate.TryCommit());
@@ -16,7 +16,7 @@ public sealed class AnswerGateTests
     [Fact]
     public void An_abandoned_answer_cannot_be_committed()
     {
-        var gate = new HookPipeline.AnswerGate();
+        var gate = new AnswerGate();
         Assert.True(gate.TryAbandon());
         Assert.False(gate.TryCommit());
         Assert.True(gate.TryAbandon());
@@ -28,7 +28,7 @@ public sealed class AnswerGateTests
     {
         for (var i = 0; i < 2000; i++)
         {
-            var gate = new HookPipeline.AnswerGate();
+            var gate = new AnswerGate();
             using var start = new ManualResetEventSlim();
             var commit = Task.Run(() => { start.Wait(); return gate.TryCommit(); });
             var abandon = Task.Run(() => { start.Wait(); return gate.TryAbandon(); });
