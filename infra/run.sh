@@ -62,6 +62,8 @@ echo "=== Demo: Epic (the sandbox) calls our hooks ==="
 drive --hook patient-view --service cds-patient-view --patient type2-diabetic-high-a1c --launch
 drive --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
 drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin
+drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril --feedback overridden
+echo "--- the same order again: the sandbox snoozes duplicate therapy for 24 h after an override (Alerts:SnoozeAfterOverride), so no repeat card; recorded as CardsSnoozed"
 drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril
 sleep 3 # the override's note is written behind the answer (relay → write-back → Epic)
 echo

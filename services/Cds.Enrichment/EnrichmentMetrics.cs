@@ -16,6 +16,7 @@ public sealed class EnrichmentMetrics
     private readonly Counter<long> _staleData;
     private readonly Counter<long> _movedLate;
     private readonly Counter<long> _precomputed;
+    private readonly Counter<long> _snoozed;
 
     public EnrichmentMetrics(IMeterFactory meters)
     {
@@ -31,6 +32,8 @@ public sealed class EnrichmentMetrics
             description: "Evaluations taken after their hook's deadline, moved to the late queue (never ahead of live hooks)");
         _precomputed = meter.CreateCounter<long>("cds.enrichment.precomputed_contexts",
             description: "Order-time patient contexts read at patient-view, by outcome (read, fresh, failed)");
+        _snoozed = meter.CreateCounter<long>("cds.enrichment.cards_snoozed",
+            description: "Cards held back by snooze after override (recorded as CardsSnoozed), by tenant and rule");
     }
 
     public void MovedLate(string hook) => _movedLate.Add(1, new KeyValuePair<string, object?>("hook", hook));
@@ -45,6 +48,14 @@ public sealed class EnrichmentMetrics
         foreach (var source in medications.GroupBy(m => m.Source, StringComparer.Ordinal))
         {
             _unrecognised.Add(source.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("source", source.Key));
+        }
+    }
+
+    public void Snoozed(string tenant, SnoozeAfterOverride.Split split)
+    {
+        foreach (var rule in split.Snoozed.GroupBy(s => s.Outcome.Finding.RuleId, StringComparer.Ordinal))
+        {
+            _snoozed.Add(rule.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("rule", rule.Key));
         }
     }
 

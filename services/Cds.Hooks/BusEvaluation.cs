@@ -19,9 +19,10 @@ public sealed class BusEvaluation(
     /// a send cancelled by the deadline (a slow publisher confirm, a broker restart) would lose the evaluation, and with
     /// it the late result the patient's next hook should show. Enrichment records its own result (in time or late).
     /// </summary>
-    internal async Task<IReadOnlyList<Card>?> EvaluateAsync(HookInvocation hook, DateTimeOffset receivedAt, HookBudget budget, AnswerGate gate)
+    internal async Task<IReadOnlyList<Card>?> EvaluateAsync(HookInvocation hook, DateTimeOffset receivedAt, HookBudget budget, AnswerGate gate,
+        IReadOnlyList<OverrideSnooze> snoozes)
     {
-        var evaluation = SendEvaluationAsync(hook.ToEvaluateHook(receivedAt, budget.Deadline));
+        var evaluation = SendEvaluationAsync(hook.ToEvaluateHook(receivedAt, budget.Deadline, snoozes));
         try
         {
             var response = await evaluation.WaitAsync(budget.EvaluationLeft);

@@ -1,8 +1,11 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.Hooks.Requests;
+using Cds.Rules;
+using Cds.Tenants;
 using Marten;
 using JasperFx;
+using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
 
@@ -10,8 +13,11 @@ namespace Cds.Hooks;
 /// Records each feedback item as <see cref="FeedbackReceived"/> in the stream of the hook that issued the card, once:
 /// Epic repeats and batches feedback, so an item whose idempotency key was seen is skipped. The event store relays
 /// recorded feedback to the write-back service (no direct publish: nothing between here and the note can be lost).
+/// An override with a reason of a rule the tenant snoozes after override starts its <see cref="OverrideSnooze"/> in the
+/// same transaction.
 /// </summary>
-public sealed class FeedbackRecorder(IDocumentStore store, TimeProvider time, ILogger<FeedbackRecorder> log)
+public sealed class FeedbackRecorder(IDocumentStore store, IOptionsMonitor<ConfiguredTenants> tenants, TimeProvider time,
+    ILogger<FeedbackRecorder> log)
 {
     public async Task RecordAsync(string tenant, string serviceId, IReadOnlyList<FeedbackItem> items, CancellationToken ct)
     {
@@ -46,10 +52,16 @@ public sealed class FeedbackRecorder(IDocumentStore store, TimeProvider time, IL
         }
         else
         {
+            // A reason is a coding, or (Epic) only its extension keys: reasonDisplay / reasonTitle.
+            var reasons = item.OverrideReasons.Where(r => r.Code is not null || r.BestDisplay is not null).ToList();
+            if (item.Outcome == FeedbackOutcomes.Overridden && reasons.Count > 0
+                && await SnoozeAsync(session, tenant, card, item.OutcomeTimestamp, now, ct) is { } snooze)
+            {
+                session.Store(snooze);
+            }
             await HookStreams.AppendAsync(session, card.HookInstance, ct, new FeedbackReceived(
                 tenant, card.HookInstance, serviceId, item.Card, item.Outcome, item.AcceptedSuggestionIds,
-                [.. item.OverrideReasons.Where(r => r.Code is not null || r.Display is not null)
-                    .Select(r => new Coding { Code = r.Code ?? r.BestDisplay ?? "", System = r.System, Display = r.BestDisplay })],
+                [.. reasons.Select(r => new Coding { Code = r.Code ?? r.BestDisplay ?? "", System = r.System, Display = r.BestDisplay })],
                 item.OverrideReasons.Select(r => r.UserComment).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c)),
                 item.OutcomeTimestamp, item.IdempotencyKey, card.PatientId, card.TopicCode, card.Indicator, now));
         }
@@ -63,5 +75,24 @@ public sealed class FeedbackRecorder(IDocumentStore store, TimeProvider time, IL
         {
             // The same item arrived twice at once: the other request recorded it.
         }
+    }
+
+    /// <summary>
+    /// The snooze an override starts, when the tenant snoozes the card's rule: the finding behind the card is the hook's
+    /// own, or (a late result shown on a later hook) the one of the hook that produced it.
+    /// </summary>
+    private async Task<OverrideSnooze?> SnoozeAsync(IDocumentSession session, string tenant, IssuedCard card, DateTimeOffset overriddenAt,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var alerts = tenants.CurrentValue.AlertsOf(tenant);
+        if (alerts.SnoozeAfterOverride.Count == 0)
+        {
+            return null;
+        }
+        var cardUuid = card.Id;
+        var finding = (await session.LoadAsync<HookTimeline>(card.HookInstance, ct))?.Findings.Find(f => f.CardUuid == cardUuid)
+            ?? (await session.Query<HookTimeline>().Where(t => t.Findings.Any(f => f.CardUuid == cardUuid)).FirstOrDefaultAsync(ct))
+                ?.Findings.Find(f => f.CardUuid == cardUuid);
+        return finding is null ? null : SnoozeAfterOverride.OnOverride(alerts, card.PatientId, finding, cardUuid, overriddenAt, now);
     }
 }

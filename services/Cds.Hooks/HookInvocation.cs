@@ -52,7 +52,7 @@ public sealed record HookInvocation
         new(cards, elapsedMs, source != CardSources.Live, at, source, Service.Id, PatientId, EncounterId, UserId);
 
     /// <summary>The bus message asking enrichment to evaluate this hook.</summary>
-    public EvaluateHook ToEvaluateHook(DateTimeOffset receivedAt, TimeSpan deadline) => new()
+    public EvaluateHook ToEvaluateHook(DateTimeOffset receivedAt, TimeSpan deadline, IReadOnlyList<OverrideSnooze> snoozes) => new()
     {
         Tenant = Tenant,
         HookInstance = HookInstance,
@@ -63,6 +63,7 @@ public sealed record HookInvocation
         UserId = UserId,
         Context = Context,
         DraftMedications = DraftMedications,
+        Snoozes = snoozes,
         RequestedAt = receivedAt,
         Deadline = receivedAt + deadline,
     };

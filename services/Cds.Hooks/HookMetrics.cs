@@ -18,6 +18,7 @@ public sealed class HookMetrics
     private readonly Counter<long> _hardDeadlines;
     private readonly Counter<long> _enrichmentRequests;
     private readonly Counter<long> _unrecognised;
+    private readonly Counter<long> _snoozed;
     private readonly Histogram<long> _batchSize;
 
     public HookMetrics(IMeterFactory meters)
@@ -35,6 +36,8 @@ public sealed class HookMetrics
             description: "Hooks that asked enrichment over the bus (data only the backend token can read), by reason");
         _unrecognised = meter.CreateCounter<long>("cds.hooks.unrecognised_medications",
             description: "Medications no rule vocabulary recognised in hooks decided here, by source (draft, active)");
+        _snoozed = meter.CreateCounter<long>("cds.hooks.cards_snoozed",
+            description: "Cards held back by snooze after override (recorded as CardsSnoozed) in hooks decided here, by rule");
         _batchSize = meter.CreateHistogram<long>("cds.hooks.record_batch_size", "{hook}", "Hooks recorded in one group-committed transaction");
     }
 
@@ -58,6 +61,14 @@ public sealed class HookMetrics
         foreach (var source in medications.GroupBy(m => m.Source, StringComparer.Ordinal))
         {
             _unrecognised.Add(source.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("source", source.Key));
+        }
+    }
+
+    public void Snoozed(string tenant, Rules.SnoozeAfterOverride.Split split)
+    {
+        foreach (var rule in split.Snoozed.GroupBy(s => s.Outcome.Finding.RuleId, StringComparer.Ordinal))
+        {
+            _snoozed.Add(rule.Count(), new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("rule", rule.Key));
         }
     }
 

@@ -134,13 +134,13 @@ public sealed class HookPipeline(
 
         // 3. Decide: here when the data is complete — what the request carried, filled by the context enrichment
         // precomputed at patient-view —; over the bus only when the backend token must read what is still missing.
-        var (lateResult, warm, population) = await patients.ReadAsync(hook, ct);
+        var (lateResult, warm, population, snoozes) = await patients.ReadAsync(hook, ct);
         var (context, data) = patients.Complete(hook.Context, warm);
         Evaluation? evaluation;
         var viaBus = context is not { Gaps.Count: 0 };
         if (!viaBus)
         {
-            evaluation = local.Decide(hook, context!, data);
+            evaluation = local.Decide(hook, context!, data, snoozes);
         }
         else
         {
@@ -154,8 +154,8 @@ public sealed class HookPipeline(
             }
             start = [];
             metrics.EnrichmentRequest(serviceId, hook.Context is null ? "no-context" : "data-missing");
-            var busCards = await bus.EvaluateAsync(hook, receivedAt, budget, gate);
-            evaluation = busCards is null ? null : new Evaluation(busCards, null, null);
+            var busCards = await bus.EvaluateAsync(hook, receivedAt, budget, gate, snoozes);
+            evaluation = busCards is null ? null : new Evaluation(busCards, null, null, null);
         }
 
         // 4. The answer: decided here, or abandoned at the hard stop (then Epic got no cards, and that is recorded).

@@ -9,12 +9,12 @@ namespace Cds.Hooks;
 
 /// <summary>
 /// A hook decided in this process with the tenant's rules (<c>shared/Cds.Rules</c>) when its data is complete: the
-/// cards, the enrichment result to record with them and what silent mode held back.
+/// cards, the enrichment result to record with them and what silent mode and snooze after override held back.
 /// </summary>
 public sealed class LocalEvaluation(TenantRuleSets tenantRules, IOptionsMonitor<ConfiguredTenants> tenants, HookMetrics metrics, TimeProvider time)
 {
-    /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode applied.</summary>
-    internal Evaluation Decide(HookInvocation hook, PatientContext context, PatientDataUsed data)
+    /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode and snooze applied.</summary>
+    internal Evaluation Decide(HookInvocation hook, PatientContext context, PatientDataUsed data, IReadOnlyList<OverrideSnooze> snoozes)
     {
         var rules = tenantRules.For(hook.Tenant);
         var input = new RuleInput
@@ -25,14 +25,14 @@ public sealed class LocalEvaluation(TenantRuleSets tenantRules, IOptionsMonitor<
             Now = time.GetUtcNow(),
             CardSeed = $"{hook.Tenant}/{hook.HookInstance}",
         };
-        var decision = HookDecision.Decide(rules, input, hook.Tenant, tenants.CurrentValue.AlertsOf(hook.Tenant), hook.Service.Id);
+        var decision = HookDecision.Decide(rules, input, hook.Tenant, tenants.CurrentValue.AlertsOf(hook.Tenant), hook.Service.Id, snoozes);
         metrics.Unrecognised(hook.Tenant, decision.Unrecognised);
+        metrics.Snoozed(hook.Tenant, decision.Snooze);
         var at = time.GetUtcNow();
         var completed = new EnrichmentCompleted(hook.HookInstance, hook.PatientId, decision.Cards, decision.Findings, rules.Versions, at,
             Late: false, UnrecognisedMedications: [.. decision.Unrecognised.Select(u => u.ToString())],
             Data: data);
-        var silenced = decision.Silent.Silenced.Count == 0 ? null : new CardsSilenced(hook.HookInstance, hook.Service.Id,
-            [.. decision.Silent.Silenced.Select(o => o.Card)], [.. decision.Silent.Silenced.Select(o => o.Finding)], decision.Silent.Settings, at);
-        return new Evaluation(decision.Cards, completed, silenced);
+        return new Evaluation(decision.Cards, completed, CardsSilenced.Of(hook.HookInstance, hook.Service.Id, decision.Silent, at),
+            CardsSnoozed.Of(hook.HookInstance, hook.Service.Id, decision.Snooze, at));
     }
 }

@@ -11,7 +11,8 @@ namespace Cds.Hooks;
 public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOptions> options, HookMetrics metrics, TimeProvider time)
 {
     /// <summary>
-    /// One read for what the store knows about the patient: a late result of an earlier hook, and (when the prefetch
+    /// One read for what the store knows about the patient: a late result of an earlier hook, the overrides that may
+    /// snooze a card, and (when the prefetch
     /// has gaps) the context enrichment precomputed and, on patient-view, the population run's gaps (answered when no
     /// live decision comes in time). An unavailable store leaves all of them unknown.
     /// </summary>
@@ -22,18 +23,20 @@ public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOption
             await using var session = store.QuerySession(hook.Tenant);
             var batch = session.CreateBatchQuery();
             var late = batch.Load<LateResult>(hook.PatientId);
+            var patientId = hook.PatientId;
+            var snoozes = batch.Query<OverrideSnooze>().Where(s => s.PatientId == patientId).ToList();
             var complete = hook.Context is { Gaps.Count: 0 };
             var warm = complete ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
             var population = complete || hook.Service.Hook != HookNames.PatientView
                 ? Task.FromResult<PatientPopulationGaps?>(null)
                 : batch.Load<PatientPopulationGaps>(hook.PatientId);
             await batch.Execute(ct);
-            return new PatientState(await late, await warm, await population);
+            return new PatientState(await late, await warm, await population, await snoozes);
         }
         catch (Exception ex) when (StoreFailures.IsUnavailable(ex))
         {
             metrics.StoreFailure(nameof(LateResult));
-            return new PatientState(null, null, null);
+            return new PatientState(null, null, null, []);
         }
     }
 

@@ -19,6 +19,8 @@ public sealed record EvaluateHook
     /// <summary>What the request carried (prefetch) merged with the warm context; null when nothing was known.</summary>
     public PatientContext? Context { get; init; }
     public IReadOnlyList<DraftMedication> DraftMedications { get; init; } = [];
+    /// <summary>The patient's overrides on record, read by the hooks service in its one batched read (snooze after override).</summary>
+    public IReadOnlyList<OverrideSnooze> Snoozes { get; init; } = [];
     public required DateTimeOffset RequestedAt { get; init; }
     /// <summary>When the hook answers Epic; enrichment may finish later and its result is kept for the next hook.</summary>
     public required DateTimeOffset Deadline { get; init; }

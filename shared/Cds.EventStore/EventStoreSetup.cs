@@ -59,6 +59,7 @@ public static class EventStoreSetup
         options.Events.AddEventType<WriteBackFailed>();
         Bulk.BulkExportStore.Register(options, settings.Schema);
         options.Events.AddEventType<RuleOutcomes.CardsSilenced>();
+        options.Events.AddEventType<RuleOutcomes.CardsSnoozed>();
         options.Events.AddEventType<RuleOutcomes.AlertSettingChanged>();
 
         // Projections with explicit lifecycles.
@@ -80,6 +81,8 @@ public static class EventStoreSetup
         options.Schema.For<FeedbackSeen>();
         options.Schema.For<UnmatchedFeedback>();
         options.Schema.For<WarmPatientContext>();
+        // Snooze after override: read by patient in the hook's one batched read.
+        options.Schema.For<Cds.Contracts.OverrideSnooze>().Index(x => x.PatientId);
         options.Schema.For<RuleOutcomes.RuleOutcomeDay>().Index(x => x.Day);
     }
 }

@@ -13,4 +13,9 @@ public sealed class TenantAlertSettings
     public Dictionary<string, bool> SilentServices { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Silent mode per rule id (e.g. <c>renal-dosing</c>).</summary>
     public Dictionary<string, bool> SilentRules { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Snooze after override per rule id: how long (<c>d.hh:mm:ss</c>, e.g. <c>1.00:00:00</c> for 24 h) a card the clinician
+    /// overrode with a reason is not shown again for the same patient and fact. Absent: off (the default).
+    /// </summary>
+    public Dictionary<string, TimeSpan> SnoozeAfterOverride { get; set; } = new(StringComparer.Ordinal);
 }

@@ -56,6 +56,11 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         var e1 = Card("e1", "renal-dosing");
         await AppendAsync("sandbox", e, at, [], [], late: false,
             new CardsSilenced(e, Service, [e1], [Fired(e1, "renal-dosing", "1.0.0")], ["Tenants:sandbox:Alerts:SilentRules:renal-dosing"], at));
+        // F: duplicate-therapy held back by snooze after override (the same fact overridden on an earlier hook).
+        var f = Hook("f");
+        var f1 = Card("f1", "duplicate-therapy");
+        await AppendAsync("sandbox", f, at, [], [], late: false,
+            new CardsSnoozed(f, Service, [f1], [Fired(f1, "duplicate-therapy", "1.0.0")], ["overridden-card"], [at.AddHours(-1)], at));
         // Another tenant, another version: never in the sandbox's report.
         var o1 = Card("o1", "drug-allergy");
         await AppendAsync("other-health", Hook("o"), at, [Fired(o1, "drug-allergy", "2.0.0")], [o1], late: false);
@@ -66,10 +71,14 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         Assert.True(report.ExitCode == 0, report.ToString());
         var lines = report.Output.Split('\n');
         var allergy = Assert.Single(lines, l => l.StartsWith("drug-allergy ", StringComparison.Ordinal));
-        // rule, version, hooks 5, fired 3 (60 per 100), shown 3, accepted 33.3 %, overridden 66.7 %, no feedback 0, median 30 s, 1 note
-        Assert.Matches(@"^drug-allergy\s+1\.0\.0\s+5\s+3\s+60\s+0\s+3\s+33\.3\s+66\.7\s+0\s+30 s\s+1\s+benefitoutweighsrisk x1, patienttolerated x1", allergy);
+        // rule, version, hooks 6, fired 3 (50 per 100), silent 0, snoozed 0, shown 3, accepted 33.3 %, overridden 66.7 %, no feedback 0,
+        // median 30 s, 1 note
+        Assert.Matches(@"^drug-allergy\s+1\.0\.0\s+6\s+3\s+50\s+0\s+0\s+3\s+33\.3\s+66\.7\s+0\s+30 s\s+1\s+benefitoutweighsrisk x1, patienttolerated x1", allergy);
         var renal = Assert.Single(lines, l => l.StartsWith("renal-dosing ", StringComparison.Ordinal));
-        Assert.Matches(@"^renal-dosing\s+1\.0\.0\s+5\s+1\s+20\s+1\s+1\s+0\s+0\s+1\s+-\s+0\s+-", renal);
+        Assert.Matches(@"^renal-dosing\s+1\.0\.0\s+6\s+1\s+16\.7\s+1\s+0\s+1\s+0\s+0\s+1\s+-\s+0\s+-", renal);
+        // Snoozed: not fired, not shown, counted as held back.
+        var duplicate = Assert.Single(lines, l => l.StartsWith("duplicate-therapy ", StringComparison.Ordinal));
+        Assert.Matches(@"^duplicate-therapy\s+1\.0\.0\s+6\s+0\s+0\s+0\s+1\s+0\s+-\s+-\s+0\s+-\s+0\s+-", duplicate);
         Assert.DoesNotContain("2.0.0", report.Output, StringComparison.Ordinal);
 
         var json = await Cli.RunAsync(Settings, "rules", "report", "--tenant", "sandbox", "--format", "json");
@@ -79,6 +88,8 @@ public sealed class RuleReportCliTests : IAsyncLifetime
             var row = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("ruleId").GetString() == "drug-allergy");
             Assert.Equal(1, row.GetProperty("accepted").GetInt64());
             Assert.Equal(50, row.GetProperty("overridesWithCommentPercent").GetDouble());
+            var snoozed = doc.RootElement.EnumerateArray().Single(r => r.GetProperty("ruleId").GetString() == "duplicate-therapy");
+            Assert.Equal(1, snoozed.GetProperty("snoozed").GetInt64());
             Assert.Equal("Remove the amoxicillin order", row.GetProperty("acceptedSuggestions")[0].GetProperty("code").GetString());
             // from the answer (250 ms after the request) to the feedback at 30 s
             Assert.Equal(29.8, row.GetProperty("medianSecondsToFeedback").GetDouble());
@@ -87,9 +98,9 @@ public sealed class RuleReportCliTests : IAsyncLifetime
         var csv = await Cli.RunAsync(Settings, "rules", "report", "--format", "csv");
         Assert.True(csv.ExitCode == 0, csv.ToString());
         var csvLines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.StartsWith("rule,versions,services,hooks,fired,fired_per_100_hooks,silent_would_have_fired,shown,accepted,accepted_pct,overridden", csvLines[0], StringComparison.Ordinal);
-        // every tenant together: both versions, six hooks of the service
-        Assert.Contains($"drug-allergy,1.0.0;2.0.0,{Service},6,4,66.7,0,4,1,25,2,50,50,1,29.8,1,benefitoutweighsrisk x1;patienttolerated x1,Remove the amoxicillin order x1", csvLines);
+        Assert.StartsWith("rule,versions,services,hooks,fired,fired_per_100_hooks,silent_would_have_fired,snoozed,shown,accepted,accepted_pct,overridden", csvLines[0], StringComparison.Ordinal);
+        // every tenant together: both versions, seven hooks of the service
+        Assert.Contains($"drug-allergy,1.0.0;2.0.0,{Service},7,4,57.1,0,0,4,1,25,2,50,50,1,29.8,1,benefitoutweighsrisk x1;patienttolerated x1,Remove the amoxicillin order x1", csvLines);
 
         // The documents are derived data: deleted, the report is empty; rebuilt from the events, it is the same again.
         await using (var session = Store.LightweightSession("sandbox"))

@@ -96,12 +96,13 @@ public sealed class EvaluateHookConsumer(TenantRuleSets tenantRules, IDocumentSt
             Now = time.GetUtcNow(),
             CardSeed = $"{request.Tenant}/{request.HookInstance}",
         };
-        // Silent (shadow) mode: what the tenant's settings keep from Epic is recorded as CardsSilenced, never answered.
+        // Silent (shadow) mode and snooze after override: what the tenant's settings and a recent override keep from Epic
+        // is recorded (CardsSilenced, CardsSnoozed), never answered.
         var decision = HookDecision.Decide(rules, input, request.Tenant, tenants.CurrentValue.AlertsOf(request.Tenant), request.ServiceId,
-            outcomes => StaleDataNotice.Apply(outcomes, completed.Data));
-        var split = decision.Silent;
+            request.Snoozes, outcomes => StaleDataNotice.Apply(outcomes, completed.Data));
         var unrecognised = decision.Unrecognised;
         metrics.Unrecognised(request.Tenant, unrecognised);
+        metrics.Snoozed(request.Tenant, decision.Snooze);
         if (completed.Data.Stale)
         {
             metrics.StaleData(request.Tenant, request.Hook);
@@ -126,10 +127,12 @@ public sealed class EvaluateHookConsumer(TenantRuleSets tenantRules, IDocumentSt
                 var completedEvent = new EnrichmentCompleted(request.HookInstance, request.PatientId, result.Cards,
                     result.Findings, result.RuleVersions, completedAt, Late: late,
                     UnrecognisedMedications: [.. unrecognised.Select(u => u.ToString())], Data: completed.Data);
-                await HookStreams.AppendAsync(session, request.HookInstance, ct, split.Silenced.Count == 0
-                    ? [completedEvent]
-                    : [completedEvent, new CardsSilenced(request.HookInstance, request.ServiceId, [.. split.Silenced.Select(o => o.Card)],
-                        [.. split.Silenced.Select(o => o.Finding)], split.Settings, completedAt)]);
+                await HookStreams.AppendAsync(session, request.HookInstance, ct, [.. new object?[]
+                {
+                    completedEvent,
+                    CardsSilenced.Of(request.HookInstance, request.ServiceId, decision.Silent, completedAt),
+                    CardsSnoozed.Of(request.HookInstance, request.ServiceId, decision.Snooze, completedAt),
+                }.OfType<object>()]);
                 await session.SaveChangesAsync(ct);
             }
             catch (Exception ex) when (StoreFailures.IsUnavailableOrRefusing(ex))

@@ -45,7 +45,7 @@ public sealed partial class DashboardState(
             var days = Math.Max(1, settings.RuleDays);
             var outcomes = await store.RuleOutcomesAsync(null, RuleOutcomeKey.DayOf(now).AddDays(1 - days), ct);
             var rows = RuleReport.Build(outcomes, new Dictionary<string, long>());
-            return new RulesPanel(days, [.. rows.Select(r => new RuleBar(r.RuleId, r.Versions, r.Fired, r.Shown, r.Accepted, r.Overridden, r.WouldHaveFired,
+            return new RulesPanel(days, [.. rows.Select(r => new RuleBar(r.RuleId, r.Versions, r.Fired, r.Shown, r.Accepted, r.Overridden, r.WouldHaveFired, r.Snoozed,
                 r.TopOverrideReasons))]);
         });
         var populationTask = Panel("population", problems, async () =>

@@ -33,6 +33,7 @@ public static class RuleReport
                 Fired = fired,
                 FiredPer100Hooks = hooks == 0 ? null : Math.Round(100.0 * fired / hooks, 1),
                 WouldHaveFired = g.Sum(d => d.Silenced),
+                Snoozed = g.Sum(d => d.Snoozed),
                 Shown = shown,
                 Accepted = accepted,
                 AcceptedPercent = Percent(accepted, shown),
@@ -71,17 +72,17 @@ public static class RuleReport
             w.WriteLine("no rule fired (or would have fired) in this window");
             return;
         }
-        w.WriteLine($"{"RULE",-22} {"VERSION",-9} {"HOOKS",6} {"FIRED",6} {"/100",6} {"SILENT",6} {"SHOWN",6} {"ACCEPT%",8} {"OVERR%",7} {"NO-FB",6} {"MEDIAN-FB",9} {"NOTES",6}  TOP OVERRIDE REASONS");
+        w.WriteLine($"{"RULE",-22} {"VERSION",-9} {"HOOKS",6} {"FIRED",6} {"/100",6} {"SILENT",6} {"SNOOZED",7} {"SHOWN",6} {"ACCEPT%",8} {"OVERR%",7} {"NO-FB",6} {"MEDIAN-FB",9} {"NOTES",6}  TOP OVERRIDE REASONS");
         foreach (var r in rows)
         {
-            w.WriteLine($"{r.RuleId,-22} {string.Join(",", r.Versions),-9} {r.Hooks,6} {r.Fired,6} {Num(r.FiredPer100Hooks),6} {r.WouldHaveFired,6} {r.Shown,6} {Num(r.AcceptedPercent),8} {Num(r.OverriddenPercent),7} {r.NoFeedback,6} {Duration(r.MedianSecondsToFeedback),9} {r.NotesWritten,6}  {Reasons(r.TopOverrideReasons, 3)}");
+            w.WriteLine($"{r.RuleId,-22} {string.Join(",", r.Versions),-9} {r.Hooks,6} {r.Fired,6} {Num(r.FiredPer100Hooks),6} {r.WouldHaveFired,6} {r.Snoozed,7} {r.Shown,6} {Num(r.AcceptedPercent),8} {Num(r.OverriddenPercent),7} {r.NoFeedback,6} {Duration(r.MedianSecondsToFeedback),9} {r.NotesWritten,6}  {Reasons(r.TopOverrideReasons, 3)}");
         }
-        w.WriteLine($"{rows.Count} rule(s); no feedback = shown without feedback within {FeedbackWindow.TotalHours:0} h; /100 = fired per 100 hooks of the rule's services; silent = would have fired (silent mode, not shown)");
+        w.WriteLine($"{rows.Count} rule(s); no feedback = shown without feedback within {FeedbackWindow.TotalHours:0} h; /100 = fired per 100 hooks of the rule's services; silent = would have fired (silent mode, not shown); snoozed = held back after an override of the same fact");
     }
 
     private static readonly string[] CsvHeader =
     [
-        "rule", "versions", "services", "hooks", "fired", "fired_per_100_hooks", "silent_would_have_fired", "shown", "accepted", "accepted_pct", "overridden",
+        "rule", "versions", "services", "hooks", "fired", "fired_per_100_hooks", "silent_would_have_fired", "snoozed", "shown", "accepted", "accepted_pct", "overridden",
         "overridden_pct", "overrides_with_comment_pct", "no_feedback", "median_seconds_to_feedback", "notes_written",
         "override_reasons", "accepted_suggestions",
     ];
@@ -94,7 +95,7 @@ public static class RuleReport
             string[] cells =
             [
                 r.RuleId, string.Join(";", r.Versions), string.Join(";", r.Services), Int(r.Hooks), Int(r.Fired), Num(r.FiredPer100Hooks, ""),
-                Int(r.WouldHaveFired), Int(r.Shown), Int(r.Accepted), Num(r.AcceptedPercent, ""), Int(r.Overridden), Num(r.OverriddenPercent, ""),
+                Int(r.WouldHaveFired), Int(r.Snoozed), Int(r.Shown), Int(r.Accepted), Num(r.AcceptedPercent, ""), Int(r.Overridden), Num(r.OverriddenPercent, ""),
                 Num(r.OverridesWithCommentPercent, ""), Int(r.NoFeedback), Num(r.MedianSecondsToFeedback, ""), Int(r.NotesWritten),
                 Reasons(r.TopOverrideReasons, int.MaxValue, ";", ""), Reasons(r.AcceptedSuggestions, int.MaxValue, ";", ""),
             ];

@@ -12,6 +12,8 @@ public sealed record RuleReportRow
     public double? FiredPer100Hooks { get; init; }
     /// <summary>Silent mode: cards the rule produced that the tenant's settings kept from Epic ("would have fired").</summary>
     public long WouldHaveFired { get; init; }
+    /// <summary>Snooze after override: cards the rule produced that a recent override of the same fact kept from Epic.</summary>
+    public long Snoozed { get; init; }
     public long Shown { get; init; }
     public long Accepted { get; init; }
     public double? AcceptedPercent { get; init; }

@@ -12,4 +12,10 @@ public sealed record CardsSilenced(
     IReadOnlyList<Card> Cards,
     IReadOnlyList<Finding> Findings,
     IReadOnlyList<string> Settings,
-    DateTimeOffset SilencedAt);
+    DateTimeOffset SilencedAt)
+{
+    /// <summary>The event of a decision's silenced outcomes; null when there were none.</summary>
+    public static CardsSilenced? Of(string hookInstance, string serviceId, Cds.Rules.SilentMode.Split split, DateTimeOffset at) =>
+        split.Silenced.Count == 0 ? null : new CardsSilenced(hookInstance, serviceId,
+            [.. split.Silenced.Select(o => o.Card)], [.. split.Silenced.Select(o => o.Finding)], split.Settings, at);
+}

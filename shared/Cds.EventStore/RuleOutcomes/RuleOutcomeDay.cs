@@ -21,6 +21,8 @@ public sealed class RuleOutcomeDay
     public long Fired { get; set; }
     /// <summary>Silent mode: cards the rule produced and the tenant's settings kept from Epic ("would have fired").</summary>
     public long Silenced { get; set; }
+    /// <summary>Snooze after override: cards the rule produced and a recent override of the same fact kept from Epic.</summary>
+    public long Snoozed { get; set; }
     /// <summary>Cards of this rule in the answers Epic got.</summary>
     public long Shown { get; set; }
     public long Accepted { get; set; }

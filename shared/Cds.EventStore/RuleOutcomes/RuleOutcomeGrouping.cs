@@ -47,6 +47,13 @@ internal static class RuleOutcomeGrouping
                         grouping.AddEvent(RuleOutcomeKey.Of(quiet.ServiceId, quiet.RuleId, quiet.RuleVersion, day), e.WithData(quiet));
                     }
                     break;
+                case CardsSnoozed snoozed:
+                    foreach (var rule in snoozed.Findings.GroupBy(f => (f.RuleId, RuleVersion: RuleOutcomeKey.VersionOf(f))))
+                    {
+                        var held = new RuleSnoozed(snoozed.ServiceId, rule.Key.RuleId, rule.Key.RuleVersion, day, rule.Count());
+                        grouping.AddEvent(RuleOutcomeKey.Of(held.ServiceId, held.RuleId, held.RuleVersion, day), e.WithData(held));
+                    }
+                    break;
                 case CardsReturned returned:
                     var byRule = new Dictionary<(string, string), int>();
                     foreach (var shown in returned.Cards)

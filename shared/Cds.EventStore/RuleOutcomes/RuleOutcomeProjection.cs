@@ -19,6 +19,7 @@ public sealed partial class RuleOutcomeProjection : MultiStreamProjection<RuleOu
         IncludeType<FeedbackReceived>();
         IncludeType<WriteBackSucceeded>();
         IncludeType<CardsSilenced>();
+        IncludeType<CardsSnoozed>();
         CustomGrouping(RuleOutcomeGrouping.GroupAsync);
     }
 
@@ -53,6 +54,12 @@ public sealed partial class RuleOutcomeProjection : MultiStreamProjection<RuleOu
     {
         Identify(d, e.ServiceId, e.RuleId, e.RuleVersion, e.Day);
         d.Silenced += e.Count;
+    }
+
+    public static void Apply(RuleSnoozed e, RuleOutcomeDay d)
+    {
+        Identify(d, e.ServiceId, e.RuleId, e.RuleVersion, e.Day);
+        d.Snoozed += e.Count;
     }
 
     public static void Apply(RuleNoteWritten e, RuleOutcomeDay d)

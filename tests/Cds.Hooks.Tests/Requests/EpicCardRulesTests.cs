@@ -66,7 +66,7 @@ public sealed class EpicCardRulesTests
         var at = DateTimeOffset.Parse("2026-11-28T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
         var service = Cds.Hooks.HookServices.OrderSignService.Definition;
         var message = HookInvocation.From(request, "tenant-a", service, context: null, prefetch: null, stripped: false)
-            .ToEvaluateHook(at, TimeSpan.FromMilliseconds(800));
+            .ToEvaluateHook(at, TimeSpan.FromMilliseconds(800), []);
         Assert.Equal("cds-order-sign", message.ServiceId);
         Assert.Equal(at.AddMilliseconds(800), message.Deadline);
         Assert.Equal(SharedExamples.HookInstance, message.HookInstance);
