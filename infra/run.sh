@@ -63,7 +63,8 @@ drive --hook patient-view --service cds-patient-view --patient type2-diabetic-hi
 drive --hook order-select --service cds-order-select --patient penicillin-allergic --med amoxicillin --feedback overridden
 drive --hook order-select --service cds-order-select --patient ckd-on-metformin --med metformin
 drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril --feedback overridden
-echo "--- the same order again: the sandbox snoozes duplicate therapy for 24 h after an override (Alerts:SnoozeAfterOverride), so no repeat card; recorded as CardsSnoozed"
+# (1 min in the sandbox tenant, so the demo can run again soon; 24 h is the suggested setting for a real tenant)
+echo "--- the same order again: the sandbox snoozes duplicate therapy for 1 min after an override (Alerts:SnoozeAfterOverride), so no repeat card; recorded as CardsSnoozed"
 drive --hook order-sign --service cds-order-sign --patient on-lisinopril --med enalapril
 sleep 3 # the override's note is written behind the answer (relay → write-back → Epic)
 echo
