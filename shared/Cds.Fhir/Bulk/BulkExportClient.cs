@@ -115,7 +115,7 @@ public sealed class BulkExportClient
 
             if (status == 429)
             {
-                var wait = RetryAfter(response) ?? options.DefaultPollInterval;
+                var wait = BulkResponses.RetryAfter(response, _time.GetUtcNow()) ?? options.DefaultPollInterval;
                 if (wait > options.MaxCooldownWait || ++cooldowns > options.MaxCooldowns)
                 {
                     throw new BulkExportException(tenant, $"Epic refuses a new export of this Group for {wait.TotalSeconds:0} s (export requested too recently)",
@@ -128,13 +128,13 @@ public sealed class BulkExportClient
                 continue;
             }
 
-            if (IsTransient(status))
+            if (BulkResponses.IsTransient(status))
             {
                 await TransientAsync(tenant, response, status, ++transient, options, onWait, ct).ConfigureAwait(false);
                 continue;
             }
 
-            throw new BulkExportException(tenant, $"kick-off refused with {status}{await OutcomeCodesAsync(response, ct).ConfigureAwait(false)}", status);
+            throw new BulkExportException(tenant, $"kick-off refused with {status}{await BulkResponses.OutcomeCodesAsync(response, ct).ConfigureAwait(false)}", status);
         }
     }
 
@@ -180,21 +180,21 @@ public sealed class BulkExportClient
             if (status == 202)
             {
                 transient = 0;
-                var progress = response.Headers.TryGetValues("X-Progress", out var p) ? Truncate(p.FirstOrDefault()) : null;
-                var wait = Clamp(RetryAfter(response) ?? options.DefaultPollInterval, options.MaxPollInterval);
+                var progress = response.Headers.TryGetValues("X-Progress", out var p) ? BulkResponses.Truncate(p.FirstOrDefault()) : null;
+                var wait = BulkResponses.Clamp(BulkResponses.RetryAfter(response, _time.GetUtcNow()) ?? options.DefaultPollInterval, options.MaxPollInterval);
                 _metrics.PollWait(tenant, "in_progress");
                 await WaitAsync(new BulkWait(BulkWaitReason.InProgress, wait, progress, status), onWait, ct).ConfigureAwait(false);
                 continue;
             }
 
-            if (status == 429 || IsTransient(status))
+            if (status == 429 || BulkResponses.IsTransient(status))
             {
                 await TransientAsync(tenant, response, status, ++transient, options, onWait, ct).ConfigureAwait(false);
                 continue;
             }
 
             // 4xx/5xx with an OperationOutcome: the export failed (or expired, 404) on Epic's side.
-            throw new BulkExportException(tenant, $"the export failed with {status}{await OutcomeCodesAsync(response, ct).ConfigureAwait(false)}", status,
+            throw new BulkExportException(tenant, $"the export failed with {status}{await BulkResponses.OutcomeCodesAsync(response, ct).ConfigureAwait(false)}", status,
                 retryable: status == 404);
         }
     }
@@ -276,7 +276,7 @@ public sealed class BulkExportClient
         }
 
         var backoff = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, failures - 1), options.MaxPollInterval.TotalSeconds));
-        var wait = Clamp(response is null ? backoff : RetryAfter(response) ?? backoff, options.MaxPollInterval);
+        var wait = BulkResponses.Clamp(response is null ? backoff : BulkResponses.RetryAfter(response, _time.GetUtcNow()) ?? backoff, options.MaxPollInterval);
         _metrics.PollWait(tenant, "transient");
         await WaitAsync(new BulkWait(BulkWaitReason.Transient, wait, null, status), onWait, ct).ConfigureAwait(false);
     }
@@ -289,35 +289,5 @@ public sealed class BulkExportClient
         }
 
         await Task.Delay(wait.Delay, _time, ct).ConfigureAwait(false);
-    }
-
-    internal static bool IsTransient(int status) => status is 408 or 500 or 502 or 503 or 504;
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var retryAfter = response.Headers.RetryAfter;
-        var wait = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - _time.GetUtcNow() : null);
-        return wait is { } w && w < TimeSpan.Zero ? TimeSpan.Zero : wait;
-    }
-
-    private static TimeSpan Clamp(TimeSpan wait, TimeSpan max) => wait > max ? max : wait;
-
-    private static string? Truncate(string? progress) => progress is null ? null : progress.Length <= 100 ? progress : progress[..100];
-
-    /// <summary>The OperationOutcome's issue codes (never its text: it may echo the request).</summary>
-    private static async Task<string> OutcomeCodesAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        try
-        {
-            var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(body);
-            var codes = doc.RootElement.GetProperty("issue").EnumerateArray()
-                .Select(i => i.TryGetProperty("code", out var c) ? c.GetString() : null).OfType<string>().ToList();
-            return codes.Count == 0 ? "" : " (" + string.Join(", ", codes) + ")";
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return "";
-        }
     }
 }

@@ -204,7 +204,7 @@ internal sealed class NdjsonDownload(BulkExportClient owner, string tenant, Uri 
                     return (Stream.Null, new HttpResponseMessage(HttpStatusCode.NoContent), 0);
                 }
 
-                if (!(BulkExportClient.IsTransient(status) || status == 429))
+                if (!(BulkResponses.IsTransient(status) || status == 429))
                 {
                     throw new BulkExportException(tenant, $"a {TypeOf(url)} file answered {status}", status, retryable: status == 404);
                 }
