@@ -1,5 +1,6 @@
 using Cds.Contracts;
 using Cds.Rules;
+using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 using static Cds.Enrichment.Tests.Fixtures;
 
@@ -48,6 +49,16 @@ public sealed class RuleTuningTests
         Assert.Single(Renal(tuned["south"], Egfr(25)));
         Assert.Same(ShippedRules, tuned["south"]); // naming a rule without changing it tunes nothing
         Assert.Single(Renal(ShippedRules, Egfr(25)));
+    }
+
+    [Fact]
+    public void The_tenant_id_is_looked_up_ignoring_case_as_the_tenant_settings_are()
+    {
+        var sets = new TenantRuleSets(ShippedRules, Tenants(("sandbox", "renal-dosing", false, [])), NullLogger<TenantRuleSets>.Instance);
+
+        Assert.Empty(Renal(sets.For("SANDBOX"), Egfr(25)));
+        Assert.Same(sets.For("sandbox"), sets.For("SANDBOX"));
+        Assert.Single(Renal(sets.For("other"), Egfr(25)));
     }
 
     [Fact]

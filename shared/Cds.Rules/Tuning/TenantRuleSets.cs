@@ -36,7 +36,7 @@ public sealed class TenantRuleSets
         }
     }
 
-    /// <summary>The tenant's tuned rules; the shipped ones for a tenant that tunes nothing.</summary>
+    /// <summary>The tenant's tuned rules (tenant id case-insensitive, as in <c>ConfiguredTenants</c>); the shipped ones for a tenant that tunes nothing.</summary>
     public RuleSet For(string tenant) => _byTenant.TryGetValue(tenant, out var tuned) ? tuned : _rules;
 
     /// <summary>Every tenant's tuned rule set; throws with every problem of every tenant when any setting is wrong.</summary>
@@ -44,7 +44,7 @@ public sealed class TenantRuleSets
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<RuleTuningError>();
-        var tuned = options.Tenants.ToDictionary(t => t.Key, t => RuleTuning.Tune(rules, t.Key, t.Value.Rules, errors), StringComparer.Ordinal);
+        var tuned = options.Tenants.ToDictionary(t => t.Key, t => RuleTuning.Tune(rules, t.Key, t.Value.Rules, errors), StringComparer.OrdinalIgnoreCase);
         return errors.Count > 0 ? throw new RuleTuningException(errors) : tuned;
     }
 }
