@@ -179,7 +179,7 @@ public sealed class HookPipeline(
             cards = [.. cards, .. late.Cards];
             source = source == CardSources.Live ? source : CardSources.Cached;
         }
-        if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow()) is { } precomputed)
+        if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow(), tenantRules.For(hook.Tenant).Has) is { } precomputed)
         {
             // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
             cards = [.. cards, .. NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];
