@@ -1,6 +1,5 @@
 using Cds.Contracts;
 using Cds.Rules;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 using static Cds.Enrichment.Tests.Fixtures;
 
@@ -54,7 +53,7 @@ public sealed class RuleTuningTests
     [Fact]
     public void The_tenant_id_is_looked_up_ignoring_case_as_the_tenant_settings_are()
     {
-        var sets = new TenantRuleSets(ShippedRules, Tenants(("sandbox", "renal-dosing", false, [])), NullLogger<TenantRuleSets>.Instance);
+        var sets = new TenantRuleSets(ShippedRules, Tenants(("sandbox", "renal-dosing", false, [])));
 
         Assert.Empty(Renal(sets.For("SANDBOX"), Egfr(25)));
         Assert.Same(sets.For("sandbox"), sets.For("SANDBOX"));

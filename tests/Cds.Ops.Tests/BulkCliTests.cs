@@ -180,7 +180,7 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         Assert.Contains((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None))!.Gaps, g => g.RuleId == rule);
         settings[$"Tenants:{tenant}:Rules:{rule}:Enabled"] = "false";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var tuned = new TenantRuleSets(Shipped, TenantSettingsBinder.Bind(configuration).RuleTuning(), NullLogger<TenantRuleSets>.Instance);
+        var tuned = new TenantRuleSets(Shipped, TenantSettingsBinder.Bind(configuration).RuleTuning());
         await new Cds.Ops.Population.PopulationFollowUp(store, configuration, tuned, TimeProvider.System, NullLogger<Cds.Ops.Population.PopulationFollowUp>.Instance)
             .AfterExportAsync(tenant, new BulkExportRun(), CancellationToken.None);
         Assert.DoesNotContain(rule, (await lookup.LatestRunAsync(tenant, CancellationToken.None))!.Rules);
