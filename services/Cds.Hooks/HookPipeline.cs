@@ -5,6 +5,7 @@ using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
 using Cds.Hooks.Security;
+using Cds.Rules;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ namespace Cds.Hooks;
 public sealed class HookPipeline(
     CdsServiceCatalog catalog,
     PrefetchFetcher fetcher,
+    TenantRuleSets tenantRules,
     HookRecorder recorder,
     IJtiLocalReplayCheck localReplay,
     IDocumentStore store,
@@ -173,7 +175,7 @@ public sealed class HookPipeline(
             cards = [.. cards, .. late.Cards];
             source = source == CardSources.Live ? source : CardSources.Cached;
         }
-        if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow()) is { } precomputed)
+        if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow(), tenantRules.For(hook.Tenant).Has) is { } precomputed)
         {
             // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
             cards = [.. cards, .. LateResults.NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];

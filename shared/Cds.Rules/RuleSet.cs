@@ -19,5 +19,8 @@ public sealed class RuleSet
     /// </summary>
     public IReadOnlyList<string> Versions { get; }
 
+    /// <summary>Whether the rule runs in this set: false for a rule a tenant switched off (or one no longer shipped).</summary>
+    public bool Has(string ruleId) => Rules.Any(r => string.Equals(r.Id, ruleId, StringComparison.Ordinal));
+
     public IEnumerable<RuleDefinition> RulesFor(string hook) => Rules.Where(r => r.Hooks.Contains(hook, StringComparer.Ordinal));
 }

@@ -20,7 +20,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Configuration key (also an environment variable) naming the tenants JSON file.</summary>
     public const string TenantsFileKey = "CDS_TENANTS_FILE";
 
-    public static readonly string[] PlatformSources = ["Cds.Hooks", "Cds.Enrichment", "Cds.WriteBack", "Cds.Fhir", "Cds.EventStore"];
+    public static readonly string[] PlatformSources = ["Cds.Hooks", "Cds.Enrichment", "Cds.WriteBack", "Cds.Fhir", "Cds.EventStore", "Cds.Tenants"];
 
     /// <summary>
     /// OpenTelemetry (traces and metrics; OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; Prometheus scrape at

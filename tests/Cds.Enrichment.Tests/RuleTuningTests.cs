@@ -51,6 +51,16 @@ public sealed class RuleTuningTests
     }
 
     [Fact]
+    public void The_tenant_id_is_looked_up_ignoring_case_as_the_tenant_settings_are()
+    {
+        var sets = new TenantRuleSets(ShippedRules, Tenants(("sandbox", "renal-dosing", false, [])));
+
+        Assert.Empty(Renal(sets.For("SANDBOX"), Egfr(25)));
+        Assert.Same(sets.For("sandbox"), sets.For("SANDBOX"));
+        Assert.Single(Renal(sets.For("other"), Egfr(25)));
+    }
+
+    [Fact]
     public void A_raised_egfr_cut_off_fires_where_the_shipped_one_does_not_and_carries_the_overrides_hash()
     {
         var tuned = Resolve(("north", "renal-dosing", true, [("drugs[0].egfrBelow", "45")]))["north"];

@@ -4,7 +4,9 @@ using Cds.EpicSandbox;
 using Cds.EventStore.Bulk;
 using Cds.Fhir;
 using Cds.Fhir.Patients;
+using Cds.Tenants;
 using Cds.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -58,6 +60,18 @@ public sealed class BulkCliFixture : IAsyncLifetime
 
 public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixture>
 {
+    private static readonly RuleSet Shipped = RuleSetLoader.LoadDefault();
+
+    /// <summary>The tenant's Group exported, then <c>population gaps</c> run over it: the CSV printed.</summary>
+    private static async Task<string> ExportThenGapsAsync(Dictionary<string, string?> settings, string tenant)
+    {
+        var export = await Cli.RunAsync(settings, "bulk", "export", "--tenant", tenant);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var gaps = await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant, "--format", "csv");
+        Assert.True(gaps.ExitCode == 0, gaps.ToString());
+        return gaps.Output;
+    }
+
     [Fact]
     public async Task Bulk_export_shows_progress_status_lists_the_run_and_population_gaps_run_the_hook_rules_over_the_cohort()
     {
@@ -96,7 +110,7 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         // The run was stored per patient: the hook path's lookup answers the gap at once, with its age.
         using var store = IsolatedEventStore.Open(f.Infra.Postgres, f.Infra.Schema);
         var lookup = new PopulationGapLookup(store, TimeProvider.System);
-        var precomputed = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None);
+        var precomputed = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None);
         Assert.NotNull(precomputed);
         var stored = Assert.Single(precomputed.Gaps, g => g.RuleId == "diabetes-hba1c-gap");
         Assert.Equal(diabetic[5], string.Join(';', stored.Evidence));
@@ -108,8 +122,8 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         Assert.EndsWith("(as of just now)", card.Summary, StringComparison.Ordinal);
         Assert.True(card.Summary.Length < 140);
         Assert.Contains($"population run of {precomputed.RunAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC", card.Detail, StringComparison.Ordinal);
-        Assert.Null(await lookup.FindAsync("sandbox", SandboxPatients.NoData, CancellationToken.None));
-        Assert.Null(await lookup.FindAsync("other-tenant", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None));
+        Assert.Null(await lookup.FindAsync("sandbox", SandboxPatients.NoData, Shipped.Has, CancellationToken.None));
+        Assert.Null(await lookup.FindAsync("other-tenant", SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None));
         var firstRun = await lookup.LatestRunAsync("sandbox", CancellationToken.None);
         Assert.Equal(precomputed.RunId, firstRun!.Id);
         Assert.Equal(1, firstRun.GapsByRule["diabetes-hba1c-gap"]);
@@ -121,13 +135,13 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
             await session.SaveChangesAsync();
         }
 
-        Assert.InRange((await lookup.FindAsync("sandbox", "eGoneFromTheCohort", CancellationToken.None))!.Age, TimeSpan.FromDays(3), TimeSpan.FromDays(3).Add(TimeSpan.FromMinutes(5)));
+        Assert.InRange((await lookup.FindAsync("sandbox", "eGoneFromTheCohort", Shipped.Has, CancellationToken.None))!.Age, TimeSpan.FromDays(3), TimeSpan.FromDays(3).Add(TimeSpan.FromMinutes(5)));
         var table = await Cli.RunAsync(settings, "population", "gaps", "--tenant", "sandbox", "--rule", "diabetes-hba1c-gap");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains(SandboxPatients.Type2DiabeticHighA1c, table.Output);
         Assert.DoesNotContain("critical-lab", table.Output);
-        Assert.Null(await lookup.FindAsync("sandbox", "eGoneFromTheCohort", CancellationToken.None));
-        var again = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, CancellationToken.None);
+        Assert.Null(await lookup.FindAsync("sandbox", "eGoneFromTheCohort", Shipped.Has, CancellationToken.None));
+        var again = await lookup.FindAsync("sandbox", SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None);
         Assert.NotEqual(precomputed.RunId, again!.RunId);
         // --rule filters what is listed; the stored run still has every rule's findings.
         Assert.Equal(precomputed.Gaps.Select(g => g.RuleId).Order(), again.Gaps.Select(g => g.RuleId).Order());
@@ -138,15 +152,47 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
     }
 
     [Fact]
+    public async Task A_rule_the_tenant_switched_off_stores_no_population_gap_and_its_earlier_gaps_are_not_answered()
+    {
+        const string tenant = "bulkoff";
+        const string rule = "diabetes-hba1c-gap";
+        var settings = f.Settings(tenant);
+        Assert.Contains($"{SandboxPatients.Type2DiabeticHighA1c},{rule},", await ExportThenGapsAsync(settings, tenant), StringComparison.Ordinal);
+
+        // The tenant switches the rule off: what the earlier run stored is no longer answered on patient-view.
+        settings[$"Tenants:{tenant}:Rules:{rule}:Enabled"] = "false";
+        var off = TenantRuleSets.Resolve(Shipped, TenantSettingsBinder.Bind(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).RuleTuning())[tenant];
+        Assert.False(off.Has(rule));
+        using var store = IsolatedEventStore.Open(f.Infra.Postgres, f.Infra.Schema);
+        var lookup = new PopulationGapLookup(store, TimeProvider.System);
+        Assert.Contains((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None))!.Gaps, g => g.RuleId == rule);
+        Assert.DoesNotContain((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, off.Has, CancellationToken.None))?.Gaps ?? [], g => g.RuleId == rule);
+
+        // The next run (the CLI, then the scheduled follow-up) runs the tenant's rules: no gap of the rule is stored.
+        var offRun = await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant, "--format", "csv");
+        Assert.True(offRun.ExitCode == 0, offRun.ToString());
+        Assert.DoesNotContain($",{rule},", offRun.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(rule, (await lookup.LatestRunAsync(tenant, CancellationToken.None))!.Rules);
+        Assert.DoesNotContain((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None))?.Gaps ?? [], g => g.RuleId == rule);
+
+        settings[$"Tenants:{tenant}:Rules:{rule}:Enabled"] = "true";
+        Assert.True((await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant)).ExitCode == 0);
+        Assert.Contains((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None))!.Gaps, g => g.RuleId == rule);
+        settings[$"Tenants:{tenant}:Rules:{rule}:Enabled"] = "false";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var tuned = new TenantRuleSets(Shipped, TenantSettingsBinder.Bind(configuration).RuleTuning());
+        await new Cds.Ops.Population.PopulationFollowUp(store, configuration, tuned, TimeProvider.System, NullLogger<Cds.Ops.Population.PopulationFollowUp>.Instance)
+            .AfterExportAsync(tenant, new BulkExportRun(), CancellationToken.None);
+        Assert.DoesNotContain(rule, (await lookup.LatestRunAsync(tenant, CancellationToken.None))!.Rules);
+        Assert.DoesNotContain((await lookup.FindAsync(tenant, SandboxPatients.Type2DiabeticHighA1c, Shipped.Has, CancellationToken.None))?.Gaps ?? [], g => g.RuleId == rule);
+    }
+
+    [Fact]
     public async Task The_dashboard_shows_each_tenants_last_population_run_with_patients_per_rule_in_headless_chromium()
     {
         const string tenant = "bulkdash";
         var settings = f.Settings(tenant);
-        var export = await Cli.RunAsync(settings, "bulk", "export", "--tenant", tenant);
-        Assert.True(export.ExitCode == 0, export.ToString());
-        var gaps = await Cli.RunAsync(settings, "population", "gaps", "--tenant", tenant, "--format", "csv");
-        Assert.True(gaps.ExitCode == 0, gaps.ToString());
-        var hba1c = gaps.Output.Split('\n').Count(l => l.Contains(",diabetes-hba1c-gap,", StringComparison.Ordinal));
+        var hba1c = (await ExportThenGapsAsync(settings, tenant)).Split('\n').Count(l => l.Contains(",diabetes-hba1c-gap,", StringComparison.Ordinal));
         Assert.True(hba1c >= 1);
 
         settings["ConnectionStrings:RabbitMq"] = f.Infra.RabbitMq;

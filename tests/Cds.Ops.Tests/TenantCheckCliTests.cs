@@ -136,6 +136,30 @@ public sealed class TenantCheckCliTests(OpsSandboxFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_rule_setting_that_cannot_be_bound_fails_the_configuration_and_the_rules()
+    {
+        var bad = await Cli.RunAsync(fixture.Tenant("sandbox", t => t["Tenants:sandbox:Rules:renal-dosing:Enabled"] = "sometimes"), "tenants", "check", "--offline");
+
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("configuration could not be validated: InvalidOperationException", LineOf(bad.Output, "sandbox", TenantChecker.ConfigCheck), StringComparison.Ordinal);
+        var rules = LineOf(bad.Output, "sandbox", RuleTuningCheck.Check);
+        Assert.StartsWith("FAIL", rules, StringComparison.Ordinal);
+        Assert.Contains("binding has failed", rules, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_rules_lines_come_from_the_bound_tenant_settings()
+    {
+        var rules = new Dictionary<string, Cds.Rules.TenantRuleSettings>(StringComparer.OrdinalIgnoreCase) { ["qt-prolonging"] = new() { Enabled = false } };
+
+        var lines = RuleTuningCheck.Lines("sandbox", rules);
+
+        Assert.Equal(6, lines.Count);
+        Assert.All(lines, l => Assert.Equal(CheckStatus.Pass, l.Status));
+        Assert.Equal("qt-prolonging@1.0.0 disabled (Tenants:sandbox:Rules:qt-prolonging:Enabled)", Assert.Single(lines, l => l.Detail.Contains("disabled", StringComparison.Ordinal)).Detail);
+    }
+
+    [Fact]
     public async Task Tenants_come_from_the_shared_tenants_file_or_a_config_file()
     {
         var file = Path.Combine(Path.GetTempPath(), $"ops-tenants-{Guid.NewGuid():N}.json");

@@ -7,6 +7,7 @@ using Cds.EventStore;
 using Cds.EventStore.Bulk;
 using Cds.Fhir;
 using Cds.Fhir.Configuration;
+using Cds.Tenants;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -103,14 +104,15 @@ public sealed partial class OpsCli
             var connectionString = configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
             var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
-            var finder = new PopulationGapFinder(connectionString, settings.Schema, RuleSetLoader.LoadDefault());
+            await using var services = BulkServices(configuration);
+            // The tenant's rules: a rule it switched off (Tenants:{id}:Rules:{ruleId}:Enabled=false) stores no gap.
+            var finder = new PopulationGapFinder(connectionString, settings.Schema, services.GetRequiredService<TenantRuleSets>().For(p.GetRequiredValue(tenant)));
             var only = p.GetValue(rule);
             if (only is not null && !finder.RuleIds.Contains(only, StringComparer.Ordinal))
             {
-                throw new ArgumentException($"no patient-level rule '{only}' (known: {string.Join(", ", finder.RuleIds)})");
+                throw new ArgumentException($"no patient-level rule '{only}' for this tenant (known: {string.Join(", ", finder.RuleIds)})");
             }
 
-            await using var services = BulkServices(configuration);
             var store = services.GetRequiredService<IDocumentStore>();
             if (settings.AutoApplySchema)
             {
@@ -155,6 +157,7 @@ public sealed partial class OpsCli
         var settings = configuration.GetSection(EventStoreSettings.Section).Get<EventStoreSettings>() ?? new EventStoreSettings();
         services.AddSingleton<IDocumentStore>(_ => DocumentStore.For(o => EventStoreSetup.Configure(o, connectionString, settings)));
         services.AddCdsBulk(configuration);
+        services.AddSingleton(_ => RuleSetLoader.LoadDefault()).AddTenantRuleSets();
         return services.BuildServiceProvider();
     }
 

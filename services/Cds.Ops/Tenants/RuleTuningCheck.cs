@@ -1,4 +1,3 @@
-using Cds.Tenants;
 using Cds.Rules;
 
 namespace Cds.Ops.Tenants;
@@ -14,19 +13,9 @@ public static class RuleTuningCheck
 
     private static readonly Lazy<RuleSet> Shipped = new(RuleSetLoader.LoadDefault);
 
-    /// <param name="configuration">Holds the tenant's block under <c>Tenants:{id}</c>.</param>
-    public static IReadOnlyList<TenantCheckLine> Lines(string tenant, IConfiguration configuration)
+    /// <param name="settings">The tenant's <c>Tenants:{id}:Rules</c>, as <see cref="TenantChecker"/> bound them.</param>
+    public static IReadOnlyList<TenantCheckLine> Lines(string tenant, IReadOnlyDictionary<string, TenantRuleSettings> settings)
     {
-        IReadOnlyDictionary<string, TenantRuleSettings> settings;
-        try
-        {
-            settings = TenantSettingsBinder.Bind(configuration).Find(tenant)?.Rules ?? new Dictionary<string, TenantRuleSettings>();
-        }
-        catch (InvalidOperationException ex)
-        {
-            return [new(tenant, Check, CheckStatus.Fail, ex.Message)]; // e.g. Enabled that is not true or false (the binder names the key)
-        }
-
         var errors = new List<RuleTuningError>();
         var tuned = RuleTuning.Tune(Shipped.Value, tenant, settings, errors);
         if (errors.Count > 0)
@@ -38,6 +27,9 @@ public static class RuleTuningCheck
             ? new TenantCheckLine(tenant, Check, CheckStatus.Pass, $"{rule.Id}@{inForce.TunedVersion} enabled: {Values(inForce)}")
             : new TenantCheckLine(tenant, Check, CheckStatus.Pass, $"{rule.Id}@{rule.Version} disabled (Tenants:{tenant}:Rules:{rule.Id}:Enabled)"))];
     }
+
+    /// <summary>The line when the tenant's block could not be bound (e.g. an Enabled that is not true or false).</summary>
+    public static TenantCheckLine Unbound(string tenant, Exception binding) => new(tenant, Check, CheckStatus.Fail, binding.Message);
 
     private static string Values(RuleDefinition rule)
     {

@@ -58,15 +58,18 @@ public sealed class TenantChecker
         var services = new ServiceCollection().AddCdsFhir(only);
         await using var provider = services.BuildServiceProvider();
 
+        TenantSettings? bound = null;
         TenantSettings options;
         IReadOnlyList<string> problems;
+        Exception? failure = null;
         try
         {
-            options = TenantSettingsBinder.Bind(only).Tenants[id];
+            options = bound = TenantSettingsBinder.Bind(only).Tenants[id];
             problems = TenantOptionsValidator.ValidateTenant(id, options);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            failure = ex;
             options = new TenantSettings();
             problems = [$"configuration could not be validated: {ex.GetType().Name}: {ex.Message}"];
         }
@@ -80,7 +83,7 @@ public sealed class TenantChecker
             lines.AddRange(problems.Select(p => new TenantCheckLine(id, ConfigCheck, CheckStatus.Fail, p)));
         }
 
-        lines.AddRange(RuleTuningCheck.Lines(id, only));
+        lines.AddRange(bound is null ? [RuleTuningCheck.Unbound(id, failure!)] : RuleTuningCheck.Lines(id, bound.Rules));
 
         if (!live)
         {

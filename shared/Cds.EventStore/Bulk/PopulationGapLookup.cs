@@ -8,11 +8,12 @@ namespace Cds.EventStore.Bulk;
 /// </summary>
 public sealed class PopulationGapLookup(IDocumentStore store, TimeProvider time)
 {
-    public async Task<PrecomputedGapAnswer?> FindAsync(string tenant, string patientId, CancellationToken ct)
+    /// <param name="ruleEnabled">The tenant's rules now (rule id → enabled, e.g. <c>TenantRuleSets.For(tenant).Has</c>): gaps of a rule switched off are not answered.</param>
+    public async Task<PrecomputedGapAnswer?> FindAsync(string tenant, string patientId, Func<string, bool> ruleEnabled, CancellationToken ct)
     {
         await using var session = store.QuerySession(tenant);
         var stored = await session.LoadAsync<PatientPopulationGaps>(patientId, ct).ConfigureAwait(false);
-        return PrecomputedGapAnswer.From(stored, time.GetUtcNow());
+        return PrecomputedGapAnswer.From(stored, time.GetUtcNow(), ruleEnabled);
     }
 
     /// <summary>The tenant's latest population run (null: none yet).</summary>

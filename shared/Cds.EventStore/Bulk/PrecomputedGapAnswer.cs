@@ -5,15 +5,21 @@ namespace Cds.EventStore.Bulk;
 /// <summary>A patient's precomputed gaps and how old they are.</summary>
 public sealed record PrecomputedGapAnswer(string RunId, DateTimeOffset RunAt, TimeSpan Age, IReadOnlyList<PrecomputedGap> Gaps)
 {
-    /// <summary>The stored gaps as of <paramref name="now"/>; null when there is no document or it holds no gap.</summary>
-    public static PrecomputedGapAnswer? From(PatientPopulationGaps? stored, DateTimeOffset now)
+    /// <summary>
+    /// The stored gaps of the rules that are enabled for the tenant now (<paramref name="ruleEnabled"/>: rule id → enabled;
+    /// a gap stored before the tenant switched its rule off is not answered), as of <paramref name="now"/>; null when
+    /// there is no document or no such gap.
+    /// </summary>
+    public static PrecomputedGapAnswer? From(PatientPopulationGaps? stored, DateTimeOffset now, Func<string, bool> ruleEnabled)
     {
-        if (stored is null || stored.Gaps.Count == 0)
+        ArgumentNullException.ThrowIfNull(ruleEnabled);
+        var gaps = stored?.Gaps.Where(g => ruleEnabled(g.RuleId)).ToList() ?? [];
+        if (gaps.Count == 0)
         {
             return null;
         }
-        var age = now - stored.RunAt;
-        return new PrecomputedGapAnswer(stored.RunId, stored.RunAt, age < TimeSpan.Zero ? TimeSpan.Zero : age, stored.Gaps);
+        var age = now - stored!.RunAt;
+        return new PrecomputedGapAnswer(stored.RunId, stored.RunAt, age < TimeSpan.Zero ? TimeSpan.Zero : age, gaps);
     }
 
     /// <summary>
