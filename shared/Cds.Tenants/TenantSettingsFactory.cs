@@ -33,7 +33,7 @@ public sealed class TenantSettingsFactory(
         {
             return _lastGood = _factory.Create(name);
         }
-        catch (Exception ex) when (_lastGood is { } lastGood && ex is OptionsValidationException or InvalidOperationException)
+        catch (Exception ex) when (_lastGood is { } lastGood && ex is not OperationCanceledException)
         {
             var problems = ex is OptionsValidationException invalid ? invalid.Failures : Messages(ex);
             ReloadRefused.Add(1);
