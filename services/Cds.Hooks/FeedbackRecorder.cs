@@ -58,6 +58,9 @@ public sealed class FeedbackRecorder(IDocumentStore store, IOptionsMonitor<Confi
                 && await SnoozeAsync(session, tenant, card, item.OutcomeTimestamp, now, ct) is { } snooze)
             {
                 session.Store(snooze);
+                // The patient's snoozes that have run out whatever the setting go with it.
+                var oldest = now - SnoozeAfterOverride.Longest;
+                session.DeleteWhere<OverrideSnooze>(s => s.PatientId == card.PatientId && s.OverriddenAt <= oldest);
             }
             await HookStreams.AppendAsync(session, card.HookInstance, ct, new FeedbackReceived(
                 tenant, card.HookInstance, serviceId, item.Card, item.Outcome, item.AcceptedSuggestionIds,
@@ -90,8 +93,10 @@ public sealed class FeedbackRecorder(IDocumentStore store, IOptionsMonitor<Confi
             return null;
         }
         var cardUuid = card.Id;
+        var patientId = card.PatientId;
         var finding = (await session.LoadAsync<HookTimeline>(card.HookInstance, ct))?.Findings.Find(f => f.CardUuid == cardUuid)
-            ?? (await session.Query<HookTimeline>().Where(t => t.Findings.Any(f => f.CardUuid == cardUuid)).FirstOrDefaultAsync(ct))
+            ?? (await session.Query<HookTimeline>().Where(t => t.PatientId == patientId && t.Findings.Any(f => f.CardUuid == cardUuid))
+                .FirstOrDefaultAsync(ct))
                 ?.Findings.Find(f => f.CardUuid == cardUuid);
         return finding is null ? null : SnoozeAfterOverride.OnOverride(alerts, card.PatientId, finding, cardUuid, overriddenAt, now);
     }

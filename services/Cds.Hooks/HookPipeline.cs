@@ -1,6 +1,7 @@
 using Cds.Contracts;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
+using Cds.EventStore.RuleOutcomes;
 using Cds.Hooks.HookServices;
 using Cds.Hooks.Prefetch;
 using Cds.Hooks.Requests;
@@ -170,22 +171,27 @@ public sealed class HookPipeline(
         var source = evaluation is null ? CardSources.None : CardSources.Live;
         var cards = evaluation?.Cards ?? [];
         var late = LateResults.Take(hook, lateResult, cards, time.GetUtcNow(), options.Value.CachedResultFreshness);
-        if (late.Cards.Count > 0)
+        var held = new List<(RuleOutcome, OverrideSnooze)>();
+        var lateCards = NotSnoozed(hook, late.Cards.Select(c => (c, lateResult?.Findings.Find(f => f.CardUuid == c.Uuid))), snoozes, held);
+        if (lateCards.Count > 0)
         {
-            cards = [.. cards, .. late.Cards];
+            cards = [.. cards, .. lateCards];
             source = source == CardSources.Live ? source : CardSources.Cached;
         }
         if (evaluation is null && PrecomputedGapAnswer.From(population, time.GetUtcNow(), tenantRules.For(hook.Tenant).Has) is { } precomputed)
         {
             // No live decision in time: the population run's gaps for this patient, each card saying how old it is.
-            cards = [.. cards, .. LateResults.NotAlreadyShown(precomputed.Cards(() => Guid.NewGuid().ToString()), cards)];
+            var gaps = NotSnoozed(hook, precomputed.Answer(() => Guid.NewGuid().ToString()).Select(a => (a.Card, (Finding?)a.Finding)), snoozes, held);
+            cards = [.. cards, .. LateResults.NotAlreadyShown(gaps, cards)];
             source = cards.Count > 0 ? CardSources.Cached : source;
         }
 
         // 5. Record before answering: one append per hook (HookReceived … CardsReturned), group-committed.
         var elapsed = budget.Elapsed.TotalMilliseconds;
         var returned = hook.ToReturned(cards, elapsed, time.GetUtcNow(), source);
-        switch (await RecordAsync(hook, [.. start, .. evaluation?.Events ?? [], returned], late.Taken, viaBus, ct))
+        var heldBack = CardsSnoozed.Of(hook.HookInstance, serviceId, new([], held), time.GetUtcNow());
+        switch (await RecordAsync(hook, [.. start, .. evaluation?.Events ?? [], .. heldBack is null ? [] : new object[] { heldBack }, returned],
+            late.Taken, viaBus, ct))
         {
             case RecordOutcome.AlreadyRecorded:
                 return await ReplayAsync(hook);
@@ -242,6 +248,20 @@ public sealed class HookPipeline(
             return RecordOutcome.Replay;
         }
         return outcome;
+    }
+
+    /// <summary>
+    /// The cards decided before this hook, less those an override still snoozes (added to <paramref name="held"/>, to be
+    /// recorded as <see cref="CardsSnoozed"/>); a card without its finding is kept.
+    /// </summary>
+    private List<Card> NotSnoozed(HookInvocation hook, IEnumerable<(Card Card, Finding? Finding)> decided, IReadOnlyList<OverrideSnooze> snoozes,
+        List<(RuleOutcome, OverrideSnooze)> held)
+    {
+        var cards = decided.ToList();
+        var split = local.HoldBack(hook.Tenant, [.. cards.Where(c => c.Finding is not null).Select(c => new RuleOutcome(c.Card, c.Finding!))], snoozes);
+        held.AddRange(split.Snoozed);
+        var heldUuids = split.Snoozed.Select(s => s.Outcome.Card.Uuid).ToHashSet(StringComparer.Ordinal);
+        return [.. cards.Where(c => !heldUuids.Contains(c.Card.Uuid)).Select(c => c.Card)];
     }
 
     /// <summary>A repeated hookInstance (Epic retries): the stored answer, not a second evaluation.</summary>

@@ -13,6 +13,17 @@ namespace Cds.Hooks;
 /// </summary>
 public sealed class LocalEvaluation(TenantRuleSets tenantRules, IOptionsMonitor<ConfiguredTenants> tenants, HookMetrics metrics, TimeProvider time)
 {
+    /// <summary>
+    /// What the patient's overrides hold back of cards decided before this hook (a late result, a population run's gap):
+    /// an override may have come since their evaluation. Counted like the cards held back here.
+    /// </summary>
+    internal SnoozeAfterOverride.Split HoldBack(string tenant, IReadOnlyList<RuleOutcome> outcomes, IReadOnlyList<OverrideSnooze> snoozes)
+    {
+        var split = SnoozeAfterOverride.Apply(tenants.CurrentValue.AlertsOf(tenant), outcomes, snoozes, time.GetUtcNow());
+        metrics.Snoozed(tenant, split);
+        return split;
+    }
+
     /// <summary>The rules on what the request carried (prefetch, draftOrders, hook-token reads); silent mode and snooze applied.</summary>
     internal Evaluation Decide(HookInvocation hook, PatientContext context, PatientDataUsed data, IReadOnlyList<OverrideSnooze> snoozes)
     {

@@ -24,7 +24,8 @@ public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOption
             var batch = session.CreateBatchQuery();
             var late = batch.Load<LateResult>(hook.PatientId);
             var patientId = hook.PatientId;
-            var snoozes = batch.Query<OverrideSnooze>().Where(s => s.PatientId == patientId).ToList();
+            var oldest = time.GetUtcNow() - SnoozeAfterOverride.Longest; // older ones have run out whatever the setting
+            var snoozes = batch.Query<OverrideSnooze>().Where(s => s.PatientId == patientId && s.OverriddenAt > oldest).ToList();
             var complete = hook.Context is { Gaps.Count: 0 };
             var warm = complete ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
             var population = complete || hook.Service.Hook != HookNames.PatientView

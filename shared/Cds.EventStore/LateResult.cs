@@ -12,5 +12,7 @@ public sealed class LateResult
     public string HookInstance { get; set; } = "";
     public string Hook { get; set; } = "";
     public List<Card> Cards { get; set; } = [];
+    /// <summary>The findings behind <see cref="Cards"/> (by card uuid): what snooze after override is decided on.</summary>
+    public List<Finding> Findings { get; set; } = [];
     public DateTimeOffset CompletedAt { get; set; }
 }

@@ -20,6 +20,7 @@ public sealed partial class LateResultProjection : EventProjection
             HookInstance = e.Data.HookInstance,
             Hook = timeline?.Hook ?? "",
             Cards = [.. e.Data.Cards],
+            Findings = [.. e.Data.Findings],
             CompletedAt = e.Data.CompletedAt,
         });
     }

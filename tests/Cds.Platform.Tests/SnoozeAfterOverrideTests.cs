@@ -32,7 +32,7 @@ public sealed class SnoozeAfterOverrideTests(SnoozeAfterOverrideFixture platform
     public async Task An_overridden_card_is_not_repeated_within_the_snooze_and_the_report_counts_it()
     {
         var driver = platform.Driver();
-        var (_, first) = await OrderSignAsync("enalapril");
+        var (firstHook, first) = await OrderSignAsync("enalapril");
         var overridden = Assert.Single(first, c => c.Topic == Topic).Uuid;
         using (var feedback = await driver.SendFeedbackAsync("cds-order-sign",
                    driver.BuildFeedback(overridden, "overridden", overrideReasonCode: "45", overrideReasonDisplay: "Patient tolerating")))
@@ -55,6 +55,26 @@ public sealed class SnoozeAfterOverrideTests(SnoozeAfterOverrideFixture platform
             Assert.Equal("duplicate-therapy", Assert.Single(snoozed.Findings).RuleId);
             Assert.Equal([overridden], snoozed.OverriddenCards);
             Assert.Equal(Topic, Assert.Single(snoozed.Cards).Source.Topic?.Code);
+        }
+
+        // A late result evaluated before the override, waiting for the patient's next hook, is held back too.
+        await using (var session = platform.Store.LightweightSession(PlatformFixture.Tenant))
+        {
+            var decided = (await session.LoadAsync<HookTimeline>(firstHook))!;
+            session.Store(new LateResult
+            {
+                Id = SandboxPatients.OnLisinopril, HookInstance = "late-" + Guid.NewGuid(), Hook = "order-select",
+                Cards = decided.Cards, Findings = decided.Findings, CompletedAt = DateTimeOffset.UtcNow,
+            });
+            await session.SaveChangesAsync();
+        }
+        var (next, nextCards) = await OrderSignAsync("ibuprofen");
+        Assert.DoesNotContain(nextCards, c => c.Topic == Topic);
+        await using (var session = platform.Store.QuerySession(PlatformFixture.Tenant))
+        {
+            var held = Assert.Single((await session.Events.FetchStreamAsync(next)).Select(e => e.Data).OfType<CardsSnoozed>());
+            Assert.Equal([overridden], held.OverriddenCards);
+            Assert.Null(await session.LoadAsync<LateResult>(SandboxPatients.OnLisinopril)); // taken: shown (held back) once
         }
 
         // A new fact (lisinopril itself, not enalapril) is a new card; overridden without a reason, it is not snoozed.
@@ -82,7 +102,7 @@ public sealed class SnoozeAfterOverrideTests(SnoozeAfterOverrideFixture platform
         await platform.ReadCaughtUpProjectionsAsync(async session =>
         {
             var days = await session.Query<RuleOutcomeDay>().Where(d => d.RuleId == "duplicate-therapy").ToListAsync();
-            Assert.Equal(2, days.Sum(d => d.Snoozed));
+            Assert.Equal(3, days.Sum(d => d.Snoozed));
             Assert.Equal(4, days.Sum(d => d.Shown));
             Assert.Equal(2, days.Sum(d => d.Overridden));
         });
