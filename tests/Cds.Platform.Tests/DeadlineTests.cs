@@ -8,12 +8,23 @@ using Marten;
 
 namespace Cds.Platform.Tests;
 
-/// <summary>A hook with a 1.5 s deadline, and an Epic that is slow to answer the enrichment service's reads.</summary>
+/// <summary>
+/// A hook with a 1.5 s deadline, and an Epic that is slow to answer the enrichment service's reads. The sandbox tenant
+/// has switched renal dosing off (Tenants:{id}:Rules), which none of these tests expects a card of.
+/// </summary>
 public sealed class ShortDeadlineFixture : PlatformFixture
 {
+    public const string SwitchedOffRule = "renal-dosing";
+
     protected override IReadOnlyDictionary<string, string> HookSettings => new Dictionary<string, string>
     {
         ["Hooks:Deadline"] = "00:00:01.500",
+        [$"Tenants:{Tenant}:Rules:{SwitchedOffRule}:Enabled"] = "false",
+    };
+
+    protected override IReadOnlyDictionary<string, string> EnrichmentSettings => new Dictionary<string, string>
+    {
+        [$"Tenants:{Tenant}:Rules:{SwitchedOffRule}:Enabled"] = "false",
     };
 }
 
@@ -138,7 +149,7 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
 
     /// <summary>The hook's timeline once <paramref name="done"/> holds (the platform records asynchronously).</summary>
     [Fact]
-    public async Task A_patient_view_whose_live_decision_misses_the_deadline_answers_the_population_runs_gap_with_its_age()
+    public async Task A_patient_view_whose_live_decision_misses_the_deadline_answers_the_population_runs_gap_with_its_age_unless_its_rule_was_switched_off()
     {
         var driver = platform.Driver();
         var patient = SandboxPatients.Type2DiabeticHighA1c;
@@ -159,13 +170,20 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
         });
         var finding = Assert.Single(decided.Findings, f => f.TopicCode == "CDSDMHBA1CGAP");
         var card = Assert.Single(decided.Cards, c => c.Uuid == finding.CardUuid);
+        // A gap stored before the tenant switched its rule off is not answered (here: the same card, another rule's).
+        var offCard = card with { Uuid = Guid.NewGuid().ToString(), Source = card.Source with { Topic = card.Source.Topic! with { Code = "CDSSWITCHEDOFF" } } };
+        var offFinding = finding with { RuleId = ShortDeadlineFixture.SwitchedOffRule, TopicCode = "CDSSWITCHEDOFF", CardUuid = offCard.Uuid };
         await ForgetAsync(patient);
         await using (var seed = platform.Store.LightweightSession(PlatformFixture.Tenant))
         {
             seed.Store(new PatientPopulationGaps
             {
                 Id = patient, RunId = "run-1", RunAt = DateTimeOffset.UtcNow.AddHours(-5),
-                Gaps = [new PrecomputedGap(finding.RuleId, finding.RuleVersion, "HbA1c above goal", null, finding.Evidence, card, finding)],
+                Gaps =
+                [
+                    new PrecomputedGap(finding.RuleId, finding.RuleVersion, "HbA1c above goal", null, finding.Evidence, card, finding),
+                    new PrecomputedGap(offFinding.RuleId, offFinding.RuleVersion, "switched off since", null, [], offCard, offFinding),
+                ],
             });
             await seed.SaveChangesAsync();
         }
@@ -182,6 +200,8 @@ public sealed class DeadlineTests(ShortDeadlineFixture platform) : IClassFixture
             var shown = Assert.Single(doc.RootElement.GetProperty("cards").EnumerateArray(),
                 c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSDMHBA1CGAP");
             Assert.EndsWith("(as of 5 h ago)", shown.GetProperty("summary").GetString());
+            Assert.DoesNotContain(doc.RootElement.GetProperty("cards").EnumerateArray(),
+                c => c.GetProperty("source").GetProperty("topic").GetProperty("code").GetString() == "CDSSWITCHEDOFF");
             Assert.NotEqual(card.Uuid, shown.GetProperty("uuid").GetString());
             var timeline = await TimelineAsync(view["hookInstance"]!.GetValue<string>(), t => t.CardSource is not null);
             Assert.Equal(CardSources.Cached, timeline.CardSource);
