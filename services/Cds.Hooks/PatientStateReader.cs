@@ -2,19 +2,21 @@ using Cds.Contracts;
 using Cds.EventStore;
 using Cds.EventStore.Bulk;
 using Cds.Rules;
+using Cds.Tenants;
 using Marten;
 using Microsoft.Extensions.Options;
 
 namespace Cds.Hooks;
 
 /// <summary>What the store knows about the hook's patient, read in one batch, and the request's context completed from it.</summary>
-public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOptions> options, HookMetrics metrics, TimeProvider time)
+public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOptions> options, IOptionsMonitor<ConfiguredTenants> tenants,
+    HookMetrics metrics, TimeProvider time)
 {
     /// <summary>
     /// One read for what the store knows about the patient: a late result of an earlier hook, the overrides that may
-    /// snooze a card, and (when the prefetch
-    /// has gaps) the context enrichment precomputed and, on patient-view, the population run's gaps (answered when no
-    /// live decision comes in time). An unavailable store leaves all of them unknown.
+    /// snooze a card (only for a tenant that snoozes a rule), and (when the prefetch has gaps) the context enrichment
+    /// precomputed and, on patient-view, the population run's gaps (answered when no live decision comes in time). An
+    /// unavailable store leaves all of them unknown.
     /// </summary>
     public async Task<PatientState> ReadAsync(HookInvocation hook, CancellationToken ct)
     {
@@ -25,7 +27,9 @@ public sealed class PatientStateReader(IDocumentStore store, IOptions<HookOption
             var late = batch.Load<LateResult>(hook.PatientId);
             var patientId = hook.PatientId;
             var oldest = time.GetUtcNow() - SnoozeAfterOverride.Longest; // older ones have run out whatever the setting
-            var snoozes = batch.Query<OverrideSnooze>().Where(s => s.PatientId == patientId && s.OverriddenAt > oldest).ToList();
+            var snoozes = tenants.CurrentValue.AlertsOf(hook.Tenant).SnoozeAfterOverride.Count == 0
+                ? Task.FromResult<IReadOnlyList<OverrideSnooze>>([])
+                : batch.Query<OverrideSnooze>().Where(s => s.PatientId == patientId && s.OverriddenAt > oldest).ToList();
             var complete = hook.Context is { Gaps.Count: 0 };
             var warm = complete ? Task.FromResult<WarmPatientContext?>(null) : batch.Load<WarmPatientContext>(hook.PatientId);
             var population = complete || hook.Service.Hook != HookNames.PatientView

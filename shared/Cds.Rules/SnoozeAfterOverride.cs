@@ -76,7 +76,7 @@ public static class SnoozeAfterOverride
     }
 
     /// <summary>Whether <paramref name="snooze"/> has run out under the tenant's current settings (a removed setting ends it).</summary>
-    public static bool Expired(TenantAlertSettings settings, OverrideSnooze snooze, DateTimeOffset now) =>
+    private static bool Expired(TenantAlertSettings settings, OverrideSnooze snooze, DateTimeOffset now) =>
         PeriodOf(settings, snooze.RuleId) is not { } period || snooze.OverriddenAt + period <= now;
 
     /// <summary>The start-up problems of a tenant's snooze settings: unknown rules, periods out of range.</summary>

@@ -116,7 +116,7 @@ public sealed class BulkCliTests(BulkCliFixture f) : IClassFixture<BulkCliFixtur
         Assert.Equal(diabetic[5], string.Join(';', stored.Evidence));
         Assert.Equal(live.Card.Summary, stored.Card.Summary);
         Assert.InRange(precomputed.Age, TimeSpan.Zero, TimeSpan.FromMinutes(10));
-        var card = Assert.Single(precomputed.Cards(() => "new-uuid"), c => c.Source.Label == stored.Card.Source.Label && c.Summary.StartsWith(live.Card.Summary, StringComparison.Ordinal));
+        var card = Assert.Single(precomputed.Answer(() => "new-uuid").Select(a => a.Card), c => c.Source.Label == stored.Card.Source.Label && c.Summary.StartsWith(live.Card.Summary, StringComparison.Ordinal));
         Assert.Equal("new-uuid", card.Uuid);
         Assert.All(precomputed.Answer(() => "answer-uuid"), a => Assert.Equal(a.Card.Uuid, a.Finding.CardUuid));
         Assert.EndsWith("(as of just now)", card.Summary, StringComparison.Ordinal);

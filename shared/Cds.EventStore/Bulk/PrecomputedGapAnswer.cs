@@ -39,9 +39,6 @@ public sealed record PrecomputedGapAnswer(string RunId, DateTimeOffset RunAt, Ti
         return (card, g.Finding with { CardUuid = card.Uuid });
     })];
 
-    /// <summary>The cards of <see cref="Answer"/>.</summary>
-    public IReadOnlyList<Card> Cards(Func<string> uuid) => [.. Answer(uuid).Select(a => a.Card)];
-
     /// <summary>"just now", "12 min ago", "6 h ago", "3 days ago".</summary>
     public static string AgeText(TimeSpan age) => age < TimeSpan.FromMinutes(1) ? "just now"
         : age < TimeSpan.FromHours(1) ? $"{(int)age.TotalMinutes} min ago"
